@@ -1,0 +1,36 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterForm(forms.Form):
+    """Input shape only: validation of the values lives in accounts.services.user_create."""
+
+    username = forms.CharField(label=_("Nombre de usuario"), max_length=150)
+    email = forms.EmailField(label=_("Correo electrónico"), max_length=254)
+    password1 = forms.CharField(
+        label=_("Contraseña"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Repite la contraseña"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("Las contraseñas no coinciden."))
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Usuario o correo electrónico"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Usuario, correo o contraseña incorrectos."),
+    }

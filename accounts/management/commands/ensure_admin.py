@@ -1,0 +1,44 @@
+"""Create the Django admin account once, from the environment or with a generated password."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import User
+from accounts.services import user_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a superuser from DJANGO_ADMIN_USERNAME/EMAIL/PASSWORD unless it exists. With no "
+        "password set, one is generated and printed once."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", default=None)
+        parser.add_argument("--email", default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import environ
+
+        env = environ.Env()
+        username = options["username"] or env("DJANGO_ADMIN_USERNAME", default="admin")
+        email = options["email"] or env("DJANGO_ADMIN_EMAIL", default="admin@example.com")
+        if User.objects.using("default").filter(username__iexact=username).exists():
+            self.stdout.write(f"admin account {username!r} already exists; left as is")
+            return
+        password = env("DJANGO_ADMIN_PASSWORD", default="")
+        generated = not password
+        if generated:
+            password = secrets.token_urlsafe(12)
+        try:
+            user_create(username=username, email=email, password=password, is_staff=True, is_superuser=True)
+        except ValidationError as exc:
+            raise CommandError(f"could not create the admin account: {exc.messages}") from exc
+        self.stdout.write(self.style.SUCCESS(f"admin account {username!r} created"))
+        if generated:
+            self.stdout.write(self.style.WARNING(f"generated password (shown once): {password}"))

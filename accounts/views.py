@@ -1,0 +1,126 @@
+"""Sign-up, sign-in and sign-out: pages and their JSON twins."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.forms import LoginForm, RegisterForm
+from accounts.models import User
+from accounts.services import user_create
+from core.http import ApiError, api_view, json_error, json_response, parse_json_object, wants_json
+
+
+def user_to_dict(user: User) -> dict:
+    return {"id": user.pk, "username": user.username, "email": user.email}
+
+
+# --- Pages ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def register_page(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("salas:dashboard")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_create(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                form.add_error("password1" if field == "password" else field, errors)
+        else:
+            login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+            messages.success(request, _("Cuenta creada. ¡Bienvenido, %(name)s!") % {"name": user.username})
+            return redirect("salas:dashboard")
+    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class LoginPageView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutPageView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+# --- JSON ---------------------------------------------------------------------------
+
+
+@require_GET
+@ensure_csrf_cookie
+def csrf_api(request: HttpRequest) -> HttpResponse:
+    """Hand a JSON client the CSRF cookie it must echo in X-CSRFToken."""
+    from django.middleware.csrf import get_token
+
+    return json_response({"csrfToken": get_token(request)})
+
+
+@api_view(["POST"], login_required=False)
+def register_api(request: HttpRequest) -> HttpResponse:
+    data = parse_json_object(request)
+    fields = _required_strings(data, ("username", "email", "password"))
+    user = user_create(username=fields["username"], email=fields["email"], password=fields["password"])
+    login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+    return json_response(user_to_dict(user), status=201)
+
+
+@api_view(["POST"], login_required=False)
+def login_api(request: HttpRequest) -> HttpResponse:
+    data = parse_json_object(request)
+    identifier = data.get("username") if data.get("username") is not None else data.get("email")
+    body = {"username": identifier, "password": data.get("password")}
+    fields = _required_strings(body, ("username", "password"))
+    user = authenticate(request, username=fields["username"], password=fields["password"])
+    if user is None:
+        return json_error(401, _("Usuario, correo o contraseña incorrectos."))
+    login(request, user)
+    return json_response(user_to_dict(user))
+
+
+@require_POST
+def logout_api(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return json_response({"detail": _("Sesión cerrada.")})
+
+
+@api_view(["GET"])
+def me_api(request: HttpRequest) -> HttpResponse:
+    return json_response(user_to_dict(request.user))
+
+
+def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+    for name in names:
+        value = data.get(name)
+        if value is None or value == "":
+            errors[name] = [_("Este campo es obligatorio.")]
+        elif not isinstance(value, str):
+            errors[name] = [_("Debe ser un texto.")]
+    if errors:
+        raise ApiError(400, _("Datos no válidos."), errors)
+    return {name: data[name] for name in names}
+
+
+def lockout(request: HttpRequest, original_response: HttpResponse | None = None, credentials=None) -> HttpResponse:
+    """Answer for a locked-out sign-in; the same whether the account exists or not."""
+    message = _("Demasiados intentos fallidos. Espera unos minutos antes de volver a intentarlo.")
+    if wants_json(request):
+        response = json_error(429, message)
+    else:
+        response = render(request, "accounts/lockout.html", {"message": message}, status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -1,0 +1,144 @@
+"""JSON plumbing shared by every JSON endpoint.
+
+Every error leaves in one shape, `{"error": "...", "fields": {...}}`, so that a
+client can handle a 400 from the rooms API and a 401 from the auth API alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+class ApiError(Exception):
+    """An error that maps directly onto a JSON error response."""
+
+    def __init__(self, status: int, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields or {}
+
+
+def json_response(data: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(
+        orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS),
+        status=status,
+        content_type=JSON_CONTENT_TYPE,
+    )
+
+
+def json_error(status: int, message: str, fields: dict[str, list[str]] | None = None) -> HttpResponse:
+    return json_response({"error": message, "fields": fields or {}}, status=status)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether an error for this request should be JSON rather than a page."""
+    if request.path.startswith(("/sala/", "/auth/", "/api/")):
+        return True
+    return JSON_CONTENT_TYPE in request.headers.get("Accept", "")
+
+
+def parse_json_object(request: HttpRequest) -> dict[str, Any]:
+    """The request body as a JSON object, or an ApiError(400) saying what is wrong."""
+    content_type = request.content_type or ""
+    if content_type != JSON_CONTENT_TYPE:
+        raise ApiError(400, _("El cuerpo debe ser JSON (Content-Type: application/json)."))
+    try:
+        data = orjson.loads(request.body or b"")
+    except orjson.JSONDecodeError:
+        raise ApiError(400, _("JSON mal formado.")) from None
+    if not isinstance(data, dict):
+        raise ApiError(400, _("Se esperaba un objeto JSON."))
+    return data
+
+
+def validation_error_fields(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            field: [message for e in errors for message in e.messages]
+            for field, errors in error.error_dict.items()
+        }
+    return {"__all__": list(error.messages)}
+
+
+def _has_code(error: ValidationError, code: str) -> bool:
+    if hasattr(error, "error_dict"):
+        return any(e.code == code for errors in error.error_dict.values() for e in errors)
+    return any(e.code == code for e in error.error_list)
+
+
+def api_view(
+    methods: Iterable[str], *, login_required: bool = True
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Turn a function into a JSON endpoint with the project's error contract.
+
+    401 for anonymous users (never a redirect to a login page), 405 for other
+    methods, 400/409 from ValidationError (409 when the database or the
+    validation found a duplicate), 403 and 404 from Django's own exceptions.
+    """
+    allowed = {method.upper() for method in methods}
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                response = json_error(405, _("Método no permitido."))
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            if login_required and not request.user.is_authenticated:
+                return json_error(401, _("Debes iniciar sesión."))
+            try:
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return json_error(exc.status, exc.message, exc.fields)
+            except ValidationError as exc:
+                fields = validation_error_fields(exc)
+                if _has_code(exc, "unique"):
+                    return json_error(409, _("Ya existe un registro con esos datos."), fields)
+                return json_error(400, _("Datos no válidos."), fields)
+            except PermissionDenied:
+                return json_error(403, _("No tienes permiso para esta acción."))
+            except Http404:
+                return json_error(404, _("No encontrado."))
+
+        return wrapper
+
+    return decorator
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: nginx's X-Real-IP when the request came through it.
+
+    Only a request from the loopback balancer may name another address, so a
+    client cannot dodge the login lockout by sending its own header.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    if _is_trusted_proxy(remote):
+        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if forwarded:
+            return forwarded
+    return remote
+
+
+@functools.cache
+def _trusted_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(net) for net in settings.TRUSTED_PROXY_NETWORKS)
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _trusted_networks())

@@ -1,0 +1,75 @@
+"""Cross-cutting HTTP behaviour: node identity, security headers, outages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from core.http import json_error, wants_json
+
+logger = logging.getLogger(__name__)
+
+
+class NodeHeaderMiddleware:
+    """Name the answering node on every response, and set the page CSP.
+
+    X-Node lets a balance check or a person with devtools see which of the
+    three nodes answered, from the response itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.node = settings.NODE_NAME
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["X-Node"] = self.node
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Report a database outage as a 503, never as a 500 or an empty page.
+
+    Reads are kept away from dead servers by the router; what still reaches
+    here is a write while the primary is down, or a read when no server this
+    node may read from answers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        if isinstance(exception, DatabaseError) and _is_read_only_error(exception):
+            message = _("La base de datos principal no admite escrituras ahora mismo.")
+        elif request.method in {"GET", "HEAD", "OPTIONS"}:
+            message = _("La base de datos no está disponible. Inténtalo de nuevo en unos segundos.")
+        else:
+            message = _(
+                "La base de datos principal no está disponible: no se pueden guardar cambios "
+                "ahora mismo. Inténtalo de nuevo en unos segundos."
+            )
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+        if wants_json(request):
+            response = json_error(503, message)
+        else:
+            response = render(request, "503.html", {"message": message}, status=503)
+        response["Retry-After"] = "5"
+        return response
+
+
+def _is_read_only_error(exception: DatabaseError) -> bool:
+    # 1290: the server runs with --read-only (a replica or a demoted primary).
+    return bool(exception.args) and exception.args[0] == 1290

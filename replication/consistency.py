@@ -1,0 +1,77 @@
+"""Read-your-writes: a client never reads a state older than its own last write.
+
+After a request writes, the primary's GTID for that write goes back to the
+client in a signed cookie. On its next request, to whichever node, the node
+asks its replica to confirm it has applied that GTID (MASTER_GTID_WAIT /
+WAIT_FOR_EXECUTED_GTID_SET, bounded by a short timeout); if it has not, that
+request reads the primary. No guess of how long replication takes is involved.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.db import DatabaseError, connections
+from django.http import HttpRequest, HttpResponse
+
+from replication.health import PRIMARY, REPLICA, connection_flavor
+from replication.sql import session_last_gtid, wait_for_gtid
+
+logger = logging.getLogger(__name__)
+
+COOKIE_NAME = "salas_gtid"
+COOKIE_SALT = "salas.replication.read-your-writes"
+# Longer than any lag the replica may have while still used (the lag limit).
+COOKIE_MAX_AGE = 300
+
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def is_write(sql: str) -> bool:
+    return sql.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+
+
+def client_gtid(request: HttpRequest) -> str | None:
+    try:
+        return request.get_signed_cookie(COOKIE_NAME, default=None, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def replica_has_applied(gtid: str) -> bool:
+    """Whether the replica has applied `gtid`, waiting at most the configured time."""
+    try:
+        flavor = connection_flavor(REPLICA)
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(wait_for_gtid(flavor), [gtid, settings.READ_YOUR_WRITES_WAIT_SECONDS])
+            (result,) = cursor.fetchone()
+    except DatabaseError as exc:
+        logger.info("read-your-writes check failed on the replica: %s", exc)
+        return False
+    return result == 0
+
+
+def remember_write(response: HttpResponse) -> None:
+    """Hand the client the GTID of the write this request just committed."""
+    try:
+        flavor = connection_flavor(PRIMARY)
+        with connections[PRIMARY].cursor() as cursor:
+            cursor.execute(session_last_gtid(flavor))
+            (gtid,) = cursor.fetchone()
+    except DatabaseError as exc:
+        logger.warning("could not read the GTID of a write: %s", exc)
+        return
+    if not gtid:
+        return
+    gtid = "".join(str(gtid).split())  # MySQL separates sets with ",\n"
+    response.set_signed_cookie(
+        COOKIE_NAME,
+        gtid,
+        salt=COOKIE_SALT,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )

@@ -1,0 +1,170 @@
+"""Is this node's replica fit to read from, and is the primary reachable?
+
+Each verdict is cached per process for REPLICA_HEALTH_TTL_SECONDS (about a
+second): one status query a second per worker, never one per read. A check in
+progress is never waited for; other threads reuse the previous verdict, so a
+hung server slows one thread, not the node.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+
+from replication.sql import Flavor, ReplicaStatus, detect_flavor, parse_replica_status, show_replica_status
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PRIMARY = "default"
+REPLICA = "replica"
+
+
+@dataclass(frozen=True)
+class ReplicaHealth:
+    """Whether reads may use the replica, and why (one of the REASON_* values)."""
+
+    usable: bool
+    reason: str
+    status: ReplicaStatus | None = None
+    error: str = ""
+    checked_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def lag(self) -> int | None:
+        return self.status.seconds_behind if self.status else None
+
+
+@dataclass(frozen=True)
+class PrimaryHealth:
+    reachable: bool
+    error: str = ""
+    checked_at: float = field(default_factory=time.monotonic)
+
+
+REASON_OK = "replica"
+REASON_DISABLED = "no-replica"  # node 1: it reads the primary by design
+REASON_DOWN = "replica-down"
+REASON_BROKEN = "replication-broken"
+REASON_LAG = "replica-lag"
+REASON_PRIMARY_DOWN = "primary-down"  # replica usable although its IO thread waits
+
+
+class _Cached(Generic[T]):
+    """A value recomputed at most once per TTL, without making readers wait."""
+
+    def __init__(self, compute: Callable[[], T]):
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self._expires = 0.0
+
+    def get(self, *, force: bool = False) -> T:
+        now = time.monotonic()
+        if not force and self._value is not None and now < self._expires:
+            return self._value
+        if not self._lock.acquire(blocking=self._value is None or force):
+            return self._value  # another thread is checking; the last verdict stands
+        try:
+            self._value = self._compute()
+            self._expires = time.monotonic() + settings.REPLICA_HEALTH_TTL_SECONDS
+            return self._value
+        finally:
+            self._lock.release()
+
+    def invalidate(self) -> None:
+        self._expires = 0.0
+
+
+def _check_primary() -> PrimaryHealth:
+    try:
+        with connections[PRIMARY].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return PrimaryHealth(reachable=True)
+    except DatabaseError as exc:
+        connections[PRIMARY].close_if_unusable_or_obsolete()
+        return PrimaryHealth(reachable=False, error=str(exc))
+
+
+_primary = _Cached(_check_primary)
+
+
+def primary_health(*, force: bool = False) -> PrimaryHealth:
+    return _primary.get(force=force)
+
+
+def connection_flavor(alias: str) -> Flavor:
+    connection = connections[alias]
+    connection.ensure_connection()
+    return detect_flavor(connection.mysql_server_info)
+
+
+def _check_replica() -> ReplicaHealth:
+    if not settings.READ_REPLICA_ENABLED:
+        return ReplicaHealth(usable=False, reason=REASON_DISABLED)
+    try:
+        flavor = connection_flavor(REPLICA)
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(show_replica_status(flavor))
+            row = cursor.fetchone()
+            columns = [column[0] for column in cursor.description or ()]
+    except DatabaseError as exc:
+        connections[REPLICA].close()
+        return ReplicaHealth(usable=False, reason=REASON_DOWN, error=str(exc))
+    status = parse_replica_status(dict(zip(columns, row, strict=True)) if row else None)
+    if not status.configured or status.sql_running != "Yes":
+        return ReplicaHealth(usable=False, reason=REASON_BROKEN, status=status, error=status.last_error)
+    if status.io_running != "Yes":
+        # The IO thread waits for the primary. If the primary is gone too, the
+        # replica is the freshest data we can reach: keep reading it.
+        if primary_health().reachable:
+            return ReplicaHealth(usable=False, reason=REASON_BROKEN, status=status, error=status.last_error)
+        return ReplicaHealth(usable=True, reason=REASON_PRIMARY_DOWN, status=status)
+    if status.seconds_behind is None or status.seconds_behind > settings.REPLICA_MAX_LAG_SECONDS:
+        return ReplicaHealth(usable=False, reason=REASON_LAG, status=status)
+    return ReplicaHealth(usable=True, reason=REASON_OK, status=status)
+
+
+class _ReplicaVerdicts(_Cached[ReplicaHealth]):
+    """Logs every switch between the replica and the primary."""
+
+    def __init__(self) -> None:
+        super().__init__(self._check_and_log)
+        self._last_usable: bool | None = None
+
+    def _check_and_log(self) -> ReplicaHealth:
+        verdict = _check_replica()
+        if verdict.usable != self._last_usable and verdict.reason != REASON_DISABLED:
+            if verdict.usable:
+                logger.warning("reads now on the replica (%s)", verdict.reason)
+            else:
+                logger.warning(
+                    "reads now on the primary: %s (lag=%s) %s", verdict.reason, verdict.lag, verdict.error
+                )
+        self._last_usable = verdict.usable
+        return verdict
+
+
+_replica = _ReplicaVerdicts()
+
+
+def replica_health(*, force: bool = False) -> ReplicaHealth:
+    return _replica.get(force=force)
+
+
+def replica_failed() -> None:
+    """A read on the replica just failed: re-check it before trusting it again."""
+    _replica.invalidate()
+
+
+def read_alias() -> str:
+    """Where reads go when nothing about the request says otherwise."""
+    return REPLICA if replica_health().usable else PRIMARY

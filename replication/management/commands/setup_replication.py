@@ -1,0 +1,180 @@
+"""Set up (or repair) GTID replication from the primary to every replica, and prove it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import MySQLdb
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from replication import sql
+from replication.servers import Server, ServerUnreachable, primary_server, replica_servers
+
+MARKER_SCHEMA = "salas_replication"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the replication and application users on the primary, point every replica at "
+        "the primary with GTID auto-positioning, wait until they catch up and verify with a "
+        "marker row. Idempotent: replicas that already replicate from the primary are left as "
+        "they are."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--timeout", type=float, default=60.0, help="Seconds to wait for each replica to catch up."
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Re-point replicas even when they look healthy."
+        )
+
+    def handle(self, *args: Any, timeout: float, force: bool, **options: Any) -> None:
+        primary = primary_server()
+        replicas = replica_servers()
+        try:
+            self._step("connecting to the servers")
+            for server in (primary, *replicas):
+                server.connect()
+                self._ok(f"{server.name} {server.address}: {server.flavor}")
+            self._check_flavours(primary, replicas)
+
+            start_position = primary.scalar(sql.primary_gtid_position(primary.flavor)) or ""
+            primary_was_fresh = not self._has_app_database(primary)
+            self._step("preparing the primary (replication user, app database and user)")
+            self._prepare_primary(primary)
+
+            self._step("attaching the replicas")
+            for replica in replicas:
+                self._attach(replica, primary, start_position, primary_was_fresh, force)
+
+            self._step("waiting for the replicas to catch up")
+            position = primary.scalar(sql.primary_gtid_position(primary.flavor)) or ""
+            for replica in replicas:
+                self._wait(replica, position, timeout)
+
+            self._step("verifying with a marker row")
+            self._verify_marker(primary, replicas, timeout)
+        except ServerUnreachable as exc:
+            raise CommandError(str(exc)) from exc
+        except MySQLdb.Error as exc:
+            raise CommandError(f"replication setup failed: {exc}") from exc
+        finally:
+            for server in (primary, *replicas):
+                server.close()
+        self.stdout.write(self.style.SUCCESS(f"replication is up: {len(replicas)} replica(s) in sync"))
+
+    # --- steps -------------------------------------------------------------------
+
+    def _check_flavours(self, primary: Server, replicas: list[Server]) -> None:
+        for replica in replicas:
+            if replica.flavor.name != primary.flavor.name:
+                raise CommandError(f"{replica.name} runs {replica.flavor}, but the primary runs {primary.flavor}")
+
+    def _has_app_database(self, primary: Server) -> bool:
+        name = settings.DATABASES["default"]["NAME"]
+        return bool(primary.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [name]))
+
+    def _prepare_primary(self, primary: Server) -> None:
+        if primary.scalar("SELECT @@GLOBAL.read_only"):
+            raise CommandError(f"the primary {primary.name} is read-only; is it really the primary?")
+        app = settings.DATABASES["default"]
+        database, user, password = app["NAME"], app["USER"], app["PASSWORD"]
+        statements = [
+            *sql.create_user(settings.REPLICATION_USER, settings.REPLICATION_PASSWORD),
+            sql.grant_replication(settings.REPLICATION_USER),
+            f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+            *sql.create_user(user, password),
+            *sql.grant_app_user(primary.flavor, user=user, database=database),
+            f"CREATE DATABASE IF NOT EXISTS `{MARKER_SCHEMA}`",
+            f"CREATE TABLE IF NOT EXISTS `{MARKER_SCHEMA}`.marker ("
+            "id BIGINT AUTO_INCREMENT PRIMARY KEY, token CHAR(32) NOT NULL, "
+            "created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
+        ]
+        for statement in statements:
+            primary.execute(statement)
+        self._ok(
+            f"users {settings.REPLICATION_USER!r} (replication) and {user!r} (app, database {database!r}) ready"
+        )
+
+    def _attach(self, replica: Server, primary: Server, start: str, primary_was_fresh: bool, force: bool) -> None:
+        status = replica.replica_status()
+        source = (settings.REPLICATION_SOURCE_HOST, settings.REPLICATION_SOURCE_PORT)
+        if status.healthy and (status.source_host, status.source_port) == source and not force:
+            self._ok(f"{replica.name}: already replicating from {source[0]}:{source[1]}, left as is")
+            self._read_only(replica)
+            return
+        flavor = replica.flavor
+        if status.configured:
+            replica.execute(sql.stop_replica(flavor))
+        elif not flavor.is_mariadb and primary_was_fresh:
+            # A fresh MySQL replica holds its own init transactions, and so does
+            # the primary: start both from the primary's position before this
+            # command wrote anything, so the init users are not replayed (1396).
+            replica.execute("RESET BINARY LOGS AND GTIDS")
+            if start:
+                replica.execute("SET GLOBAL gtid_purged = %s", [start])
+        replica.execute(
+            sql.change_source(
+                flavor,
+                host=settings.REPLICATION_SOURCE_HOST,
+                port=settings.REPLICATION_SOURCE_PORT,
+                user=settings.REPLICATION_USER,
+                password=settings.REPLICATION_PASSWORD,
+            )
+        )
+        replica.execute(sql.start_replica(flavor))
+        self._read_only(replica)
+        self._ok(f"{replica.name}: replicating from {source[0]}:{source[1]} (GTID)")
+
+    def _read_only(self, replica: Server) -> None:
+        for statement in sql.read_only_on(replica.flavor):
+            replica.execute(statement)
+
+    def _wait(self, replica: Server, position: str, timeout: float) -> None:
+        started = time.monotonic()
+        if position:
+            result = replica.scalar(sql.wait_for_gtid(replica.flavor), [position, timeout])
+            if result != 0:
+                status = replica.replica_status()
+                raise CommandError(
+                    f"{replica.name} did not reach the primary's position {position} within {timeout:.0f}s "
+                    f"(IO={status.io_running}, SQL={status.sql_running}, error: {status.last_error or 'none'})"
+                )
+        status = replica.replica_status()
+        if not status.healthy:
+            raise CommandError(
+                f"{replica.name} is not replicating (IO={status.io_running}, SQL={status.sql_running}): "
+                f"{status.last_error or 'no error reported'}"
+            )
+        self._ok(f"{replica.name}: caught up with {position or 'an empty binlog'} in {time.monotonic() - started:.2f}s")
+
+    def _verify_marker(self, primary: Server, replicas: list[Server], timeout: float) -> None:
+        token = uuid.uuid4().hex
+        primary.execute(f"INSERT INTO `{MARKER_SCHEMA}`.marker (token) VALUES (%s)", [token])
+        position = primary.scalar(sql.primary_gtid_position(primary.flavor))
+        for replica in replicas:
+            started = time.monotonic()
+            self._wait_quietly(replica, position, timeout)
+            found = replica.scalar(f"SELECT COUNT(*) FROM `{MARKER_SCHEMA}`.marker WHERE token = %s", [token])
+            if not found:
+                raise CommandError(f"{replica.name}: the marker row written on the primary is missing")
+            self._ok(f"{replica.name}: marker {token[:8]} read back in {time.monotonic() - started:.3f}s")
+        # Keep the table small: the marker has done its job on every server.
+        primary.execute(f"DELETE FROM `{MARKER_SCHEMA}`.marker WHERE created_at < NOW() - INTERVAL 1 DAY")
+
+    def _wait_quietly(self, replica: Server, position: str, timeout: float) -> None:
+        result = replica.scalar(sql.wait_for_gtid(replica.flavor), [position, timeout])
+        if result != 0:
+            raise CommandError(f"{replica.name} did not apply the marker within {timeout:.0f}s")
+
+    # --- output --------------------------------------------------------------------
+
+    def _step(self, message: str) -> None:
+        self.stdout.write(f"==> {message}")
+
+    def _ok(self, message: str) -> None:
+        self.stdout.write(f"    {self.style.SUCCESS('ok')} {message}")

@@ -1,0 +1,84 @@
+"""Administrative connections to the database servers, for the replication commands.
+
+These use the admin account from REPLICATION_*_URL settings, never the app
+user, and talk to each server directly (not through Django's aliases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import MySQLdb
+import MySQLdb.cursors
+from django.conf import settings
+
+from replication.sql import Flavor, ReplicaStatus, detect_flavor, parse_replica_status, show_replica_status
+
+
+class ServerUnreachable(Exception):
+    pass
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    connection: Any = field(default=None, repr=False)
+    flavor: Flavor | None = None
+
+    @property
+    def address(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.hostname}:{parts.port or 3306}"
+
+    def connect(self, *, timeout: int = 5) -> Server:
+        parts = urlsplit(self.url)
+        try:
+            self.connection = MySQLdb.connect(
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 3306,
+                user=unquote(parts.username or ""),
+                password=unquote(parts.password or ""),
+                connect_timeout=timeout,
+                charset="utf8mb4",
+                autocommit=True,
+            )
+        except MySQLdb.Error as exc:
+            raise ServerUnreachable(f"{self.name} ({self.address}) is unreachable: {exc}") from exc
+        self.flavor = detect_flavor(self.scalar("SELECT VERSION()"))
+        return self
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def scalar(self, sql: str, params: Any = None) -> Any:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        value = row[0] if row else None
+        return value.decode() if isinstance(value, bytes) else value
+
+    def rows(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        with self.connection.cursor(MySQLdb.cursors.DictCursor) as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+    def replica_status(self) -> ReplicaStatus:
+        rows = self.rows(show_replica_status(self.flavor))
+        return parse_replica_status(rows[0] if rows else None)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def primary_server() -> Server:
+    return Server("db1", settings.REPLICATION_PRIMARY_URL)
+
+
+def replica_servers() -> list[Server]:
+    return [Server(name, url) for name, url in settings.REPLICATION_REPLICA_URLS.items()]

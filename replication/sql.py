@@ -1,0 +1,203 @@
+"""The replication statements of the two server flavours we run on.
+
+MariaDB 10.11 (local mode) and MySQL 8.4 (the Docker images) agree on GTID
+replication in spirit and differ in every keyword: MySQL 8.4 removed CHANGE
+MASTER, START SLAVE and SHOW SLAVE STATUS. Everything flavour-specific lives
+here, as plain functions of a Flavor, so it can be unit-tested without a server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FlavorName = Literal["mariadb", "mysql"]
+
+
+@dataclass(frozen=True)
+class Flavor:
+    name: FlavorName
+    version: tuple[int, int, int]
+
+    @property
+    def is_mariadb(self) -> bool:
+        return self.name == "mariadb"
+
+    def __str__(self) -> str:
+        return f"{'MariaDB' if self.is_mariadb else 'MySQL'} {'.'.join(map(str, self.version))}"
+
+
+def detect_flavor(version_string: str) -> Flavor:
+    """Flavor from `SELECT VERSION()`, e.g. '10.11.19-MariaDB-0+deb12u1' or '8.4.3'."""
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", version_string)
+    if not match:
+        raise ValueError(f"unrecognised server version: {version_string!r}")
+    version = (int(match[1]), int(match[2]), int(match[3]))
+    if "mariadb" in version_string.lower():
+        return Flavor("mariadb", version)
+    if version < (8, 4, 0):
+        raise ValueError(f"MySQL {version_string} is too old: 8.4 or newer is required")
+    return Flavor("mysql", version)
+
+
+def quote_literal(value: str) -> str:
+    """A string literal for the statements that take no placeholders (CHANGE MASTER TO)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def change_source(
+    flavor: Flavor, *, host: str, port: int, user: str, password: str, delay: int = 0, connect_retry: int = 1
+) -> str:
+    """Point a replica at the primary with GTID auto-positioning.
+
+    A 1 s connect retry (instead of 60 s) lets replicas reconnect within a
+    second of the primary coming back.
+    """
+    if flavor.is_mariadb:
+        return (
+            f"CHANGE MASTER TO MASTER_HOST={quote_literal(host)}, MASTER_PORT={int(port)}, "
+            f"MASTER_USER={quote_literal(user)}, MASTER_PASSWORD={quote_literal(password)}, "
+            f"MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY={int(connect_retry)}, "
+            f"MASTER_DELAY={int(delay)}"
+        )
+    return (
+        f"CHANGE REPLICATION SOURCE TO SOURCE_HOST={quote_literal(host)}, SOURCE_PORT={int(port)}, "
+        f"SOURCE_USER={quote_literal(user)}, SOURCE_PASSWORD={quote_literal(password)}, "
+        f"SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1, SOURCE_CONNECT_RETRY={int(connect_retry)}, "
+        f"SOURCE_DELAY={int(delay)}"
+    )
+
+
+def set_delay(flavor: Flavor, seconds: int) -> str:
+    """Delay applying events on a replica (tests use it to make lag visible)."""
+    if flavor.is_mariadb:
+        return f"CHANGE MASTER TO MASTER_DELAY={int(seconds)}"
+    return f"CHANGE REPLICATION SOURCE TO SOURCE_DELAY={int(seconds)}"
+
+
+def start_replica(flavor: Flavor, thread: Literal["", "sql", "io"] = "") -> str:
+    suffix = {"": "", "sql": " SQL_THREAD", "io": " IO_THREAD"}[thread]
+    return ("START SLAVE" if flavor.is_mariadb else "START REPLICA") + suffix
+
+
+def stop_replica(flavor: Flavor, thread: Literal["", "sql", "io"] = "") -> str:
+    suffix = {"": "", "sql": " SQL_THREAD", "io": " IO_THREAD"}[thread]
+    return ("STOP SLAVE" if flavor.is_mariadb else "STOP REPLICA") + suffix
+
+
+def show_replica_status(flavor: Flavor) -> str:
+    return "SHOW SLAVE STATUS" if flavor.is_mariadb else "SHOW REPLICA STATUS"
+
+
+def read_only_on(flavor: Flavor) -> list[str]:
+    """Make a replica refuse writes; on MySQL even from SUPER users."""
+    if flavor.is_mariadb:
+        return ["SET GLOBAL read_only = ON"]
+    return ["SET GLOBAL read_only = ON", "SET GLOBAL super_read_only = ON"]
+
+
+def primary_gtid_position(flavor: Flavor) -> str:
+    """The query for every GTID the primary has written so far."""
+    return "SELECT @@GLOBAL.gtid_binlog_pos" if flavor.is_mariadb else "SELECT @@GLOBAL.gtid_executed"
+
+
+def session_last_gtid(flavor: Flavor) -> str:
+    """The query for a GTID that covers this session's last committed write.
+
+    MariaDB tracks the session's own last GTID; MySQL's global executed set is
+    a superset of it, which is just as correct for read-your-writes.
+    """
+    return "SELECT @@SESSION.last_gtid" if flavor.is_mariadb else "SELECT @@GLOBAL.gtid_executed"
+
+
+def wait_for_gtid(flavor: Flavor) -> str:
+    """Block until the replica has applied a GTID position, or a timeout (seconds) passes.
+
+    Both return 0 when the position was reached, and -1 (MariaDB) or 1 (MySQL)
+    on timeout. Takes two parameters: the position and the timeout.
+    """
+    if flavor.is_mariadb:
+        return "SELECT MASTER_GTID_WAIT(%s, %s)"
+    return "SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %s)"
+
+
+def create_user(user: str, password: str, host: str = "%") -> list[str]:
+    """Create or re-password a user; parameters are bound by the driver."""
+    return [
+        f"CREATE USER IF NOT EXISTS {quote_literal(user)}@{quote_literal(host)} "
+        f"IDENTIFIED BY {quote_literal(password)}",
+        f"ALTER USER {quote_literal(user)}@{quote_literal(host)} IDENTIFIED BY {quote_literal(password)}",
+    ]
+
+
+def grant_replication(user: str, host: str = "%") -> str:
+    return f"GRANT REPLICATION SLAVE ON *.* TO {quote_literal(user)}@{quote_literal(host)}"
+
+
+def grant_app_user(flavor: Flavor, *, user: str, database: str, host: str = "%") -> list[str]:
+    """What the application needs, and nothing that bypasses read_only.
+
+    The monitoring grant lets a node read its replica's status (lag, threads)
+    to decide where its reads go.
+    """
+    who = f"{quote_literal(user)}@{quote_literal(host)}"
+    monitor = "SLAVE MONITOR, BINLOG MONITOR" if flavor.is_mariadb else "REPLICATION CLIENT"
+    return [
+        f"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, "
+        f"CREATE TEMPORARY TABLES, LOCK TABLES ON `{database}`.* TO {who}",
+        f"GRANT {monitor} ON *.* TO {who}",
+    ]
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    """One replica's SHOW SLAVE/REPLICA STATUS, in flavour-neutral names."""
+
+    configured: bool
+    source_host: str = ""
+    source_port: int = 0
+    io_running: str = "No"
+    sql_running: str = "No"
+    seconds_behind: int | None = None
+    using_gtid: str = ""
+    gtid_io_pos: str = ""
+    last_io_error: str = ""
+    last_sql_error: str = ""
+    sql_delay: int = 0
+
+    @property
+    def healthy(self) -> bool:
+        return self.configured and self.io_running == "Yes" and self.sql_running == "Yes"
+
+    @property
+    def last_error(self) -> str:
+        return self.last_sql_error or self.last_io_error
+
+
+def parse_replica_status(row: dict[str, Any] | None) -> ReplicaStatus:
+    """Normalise a status row (a dict of column name to value) of either flavour."""
+    if not row:
+        return ReplicaStatus(configured=False)
+
+    def pick(*names: str, default: Any = "") -> Any:
+        for name in names:
+            if name in row and row[name] is not None:
+                value = row[name]
+                return value.decode() if isinstance(value, bytes) else value
+        return default
+
+    behind = pick("Seconds_Behind_Master", "Seconds_Behind_Source", default=None)
+    return ReplicaStatus(
+        configured=True,
+        source_host=pick("Master_Host", "Source_Host"),
+        source_port=int(pick("Master_Port", "Source_Port", default=0) or 0),
+        io_running=pick("Slave_IO_Running", "Replica_IO_Running", default="No"),
+        sql_running=pick("Slave_SQL_Running", "Replica_SQL_Running", default="No"),
+        seconds_behind=None if behind in (None, "") else int(behind),
+        using_gtid=str(pick("Using_Gtid", "Auto_Position")),
+        gtid_io_pos=str(pick("Gtid_IO_Pos", "Retrieved_Gtid_Set")),
+        last_io_error=pick("Last_IO_Error"),
+        last_sql_error=pick("Last_SQL_Error"),
+        sql_delay=int(pick("SQL_Delay", default=0) or 0),
+    )

@@ -1,0 +1,43 @@
+"""GET /api/status: which node answered, where its reads go right now, and why."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from core.http import json_response
+from replication import health
+from replication.health import PRIMARY
+
+
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    route = getattr(request, "read_route", None)
+    reads_from = "primary" if route is None or route.alias == PRIMARY else "replica"
+    primary = health.primary_health()
+    replica = health.replica_health()
+    can_read = primary.reachable if reads_from == "primary" else replica.usable
+    body = {
+        "node": settings.NODE_NAME,
+        "status": "ok" if can_read and primary.reachable else ("degraded" if can_read else "down"),
+        "reads_from": reads_from,
+        "reason": route.reason if route else health.REASON_DISABLED,
+        "primary": {"reachable": primary.reachable, "error": primary.error or None},
+        "replica": _replica_body(replica) if settings.READ_REPLICA_ENABLED else None,
+        "writes": "ok" if primary.reachable else "unavailable",
+    }
+    return json_response(body, status=200 if can_read else 503)
+
+
+def _replica_body(replica: health.ReplicaHealth) -> dict:
+    status = replica.status
+    return {
+        "usable": replica.usable,
+        "reason": replica.reason,
+        "io_running": status.io_running if status else None,
+        "sql_running": status.sql_running if status else None,
+        "seconds_behind": status.seconds_behind if status else None,
+        "delay": status.sql_delay if status else None,
+        "last_error": (status.last_error if status else replica.error) or None,
+    }

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.forms import ModelForm
+
+from salas import services
+from salas.models import Sala
+
+
+@admin.register(Sala)
+class SalaAdmin(admin.ModelAdmin):
+    list_display = ("codigo", "nombre", "capacidad", "owner", "created_at")
+    list_filter = ("created_at", "owner__is_staff")
+    search_fields = ("codigo", "nombre", "owner__username", "owner__email")
+    raw_id_fields = ("owner",)
+    list_select_related = ("owner",)
+    ordering = ("-created_at",)
+    readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request, obj: Sala, form: ModelForm, change: bool) -> None:
+        # The admin writes through the same services as the pages and the API.
+        if change:
+            fields = (*services.EDITABLE_FIELDS, "owner")
+            services.sala_update(sala=obj, actor=request.user, data={name: form.cleaned_data[name] for name in fields})
+        else:
+            created = services.sala_create(
+                owner=obj.owner, nombre=obj.nombre, codigo=obj.codigo, capacidad=obj.capacidad
+            )
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj: Sala) -> None:
+        services.sala_delete(sala=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for sala in queryset:
+            services.sala_delete(sala=sala, actor=request.user)
+

@@ -1,0 +1,70 @@
+"""The rooms JSON API, on the original app's paths."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from core.http import ApiError, api_view, json_response, parse_json_object
+from salas import selectors, services
+
+CREATE_FIELDS = ("nombre", "codigo", "capacidad")
+
+
+@api_view(["POST"])
+def sala_create_api(request: HttpRequest) -> HttpResponse:
+    data = parse_json_object(request)
+    missing = {name: [_("Este campo es obligatorio.")] for name in CREATE_FIELDS if data.get(name) is None}
+    unknown = {name: [_("Campo desconocido.")] for name in data if name not in CREATE_FIELDS}
+    if missing or unknown:
+        raise ApiError(400, _("Datos no válidos."), {**missing, **unknown})
+    sala = services.sala_create(owner=request.user, **{name: data[name] for name in CREATE_FIELDS})
+    return json_response(selectors.sala_to_dict(sala), status=201)
+
+
+@api_view(["GET"])
+def sala_list_api(request: HttpRequest) -> HttpResponse:
+    page = _int_param(request, "page", default=1, minimum=1)
+    page_size = _int_param(request, "page_size", default=selectors.DEFAULT_PAGE_SIZE, minimum=1)
+    if page_size > selectors.MAX_PAGE_SIZE:
+        raise ApiError(
+            400,
+            _("Datos no válidos."),
+            {"page_size": [_("Como máximo %(max)d.") % {"max": selectors.MAX_PAGE_SIZE}]},
+        )
+    min_capacidad = _int_param(request, "min_capacidad", default=None, minimum=0)
+    q = request.GET.get("q", "").strip()
+    if len(q) > 100:
+        raise ApiError(400, _("Datos no válidos."), {"q": [_("Como máximo 100 caracteres.")]})
+    sala_page = selectors.sala_page(q=q, min_capacidad=min_capacidad, page=page, page_size=page_size)
+    return json_response(
+        {"salas": sala_page.items, "count": sala_page.count, "page": sala_page.page, "pages": sala_page.pages}
+    )
+
+
+@api_view(["GET", "PATCH", "DELETE"])
+def sala_detail_api(request: HttpRequest, codigo: str) -> HttpResponse:
+    sala = selectors.sala_get(codigo=codigo)
+    if request.method == "GET":
+        return json_response(selectors.sala_to_dict(sala))
+    if request.method == "DELETE":
+        services.sala_delete(sala=sala, actor=request.user)
+        return HttpResponse(status=204)
+    data = parse_json_object(request)
+    if not data:
+        raise ApiError(400, _("Nada que cambiar."), {"__all__": [_("Envía al menos un campo.")]})
+    sala = services.sala_update(sala=sala, actor=request.user, data=data)
+    return json_response(selectors.sala_to_dict(sala))
+
+
+def _int_param(request: HttpRequest, name: str, *, default: int | None, minimum: int) -> int | None:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, _("Datos no válidos."), {name: [_("Debe ser un número entero.")]}) from None
+    if value < minimum:
+        raise ApiError(400, _("Datos no válidos."), {name: [_("Debe ser al menos %(min)d.") % {"min": minimum}]})
+    return value

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SalasConfig(AppConfig):
+    name = "salas"
+    verbose_name = "Salas"

@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CODIGO_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
+CAPACIDAD_MIN = 1
+CAPACIDAD_MAX = 10_000
+
+
+class Sala(models.Model):
+    nombre = models.CharField(_("nombre"), max_length=100)
+    # The case-insensitive collation makes the unique index treat "A-1" and
+    # "a-1" as the same code, decided by the database even under racing writes.
+    codigo = models.CharField(
+        _("código de acceso"),
+        max_length=20,
+        db_collation="utf8mb4_unicode_ci",
+        validators=[
+            RegexValidator(
+                CODIGO_PATTERN,
+                _("Entre 3 y 20 caracteres: letras, dígitos y guiones."),
+                code="invalid_codigo",
+            )
+        ],
+        error_messages={"unique": _("Ya existe una sala con ese código.")},
+    )
+    capacidad = models.PositiveIntegerField(
+        _("capacidad"),
+        validators=[MinValueValidator(CAPACIDAD_MIN), MaxValueValidator(CAPACIDAD_MAX)],
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("propietario"),
+        on_delete=models.CASCADE,
+        related_name="salas",
+    )
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sala")
+        verbose_name_plural = _("salas")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["codigo"], name="salas_sala_codigo_unique"),
+            models.CheckConstraint(
+                condition=models.Q(capacidad__gte=CAPACIDAD_MIN, capacidad__lte=CAPACIDAD_MAX),
+                name="salas_sala_capacidad_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="salas_sala_newest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.nombre} ({self.codigo})"

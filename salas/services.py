@@ -1,0 +1,91 @@
+"""Writes on rooms. Pages, the JSON API, the admin and commands all call these.
+
+Each write runs in a transaction on the primary, so the validation's own reads
+(the unique check, the row being edited) see the primary, not a lagging
+replica; the database constraints settle whatever races past them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from salas.models import Sala
+
+EDITABLE_FIELDS = ("nombre", "codigo", "capacidad")
+
+
+def sala_can_manage(*, user: User, sala: Sala) -> bool:
+    return user.is_authenticated and (user.is_staff or sala.owner_id == user.pk)
+
+
+def sala_create(*, owner: User, nombre: str, codigo: str, capacidad: int) -> Sala:
+    sala = Sala(owner=owner, nombre=nombre, codigo=codigo, capacidad=capacidad)
+    _normalise(sala)
+    return _save(sala)
+
+
+def sala_update(*, sala: Sala, actor: User, data: dict[str, Any]) -> Sala:
+    """Change the given fields of a room; only its owner or staff may, and only staff re-assign it."""
+    editable = {*EDITABLE_FIELDS, "owner"} if actor.is_staff else set(EDITABLE_FIELDS)
+    unknown = set(data) - editable
+    if unknown:
+        raise ValidationError(
+            {name: ValidationError(_("Campo no editable."), code="not_editable") for name in sorted(unknown)}
+        )
+    with transaction.atomic(using="default"):
+        locked = Sala.objects.using("default").select_for_update().select_related("owner").get(pk=sala.pk)
+        if not sala_can_manage(user=actor, sala=locked):
+            raise PermissionDenied
+        for name, value in data.items():
+            setattr(locked, name, value)
+        _normalise(locked)
+        return _save(locked)
+
+
+def sala_delete(*, sala: Sala, actor: User) -> None:
+    with transaction.atomic(using="default"):
+        locked = Sala.objects.using("default").select_for_update().filter(pk=sala.pk).first()
+        if locked is None:
+            return
+        if not sala_can_manage(user=actor, sala=locked):
+            raise PermissionDenied
+        locked.delete(using="default")
+
+
+def _normalise(sala: Sala) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    if isinstance(sala.nombre, str):
+        sala.nombre = sala.nombre.strip()
+    else:
+        errors["nombre"] = [ValidationError(_("Debe ser un texto."), code="invalid")]
+    if isinstance(sala.codigo, str):
+        sala.codigo = sala.codigo.strip()
+    else:
+        errors["codigo"] = [ValidationError(_("Debe ser un texto."), code="invalid")]
+    # bool is an int in Python; a capacity of `true` is a client bug, not 1.
+    if isinstance(sala.capacidad, bool) or not isinstance(sala.capacidad, int):
+        if isinstance(sala.capacidad, str) and sala.capacidad.strip().isdigit():
+            sala.capacidad = int(sala.capacidad.strip())
+        else:
+            errors["capacidad"] = [ValidationError(_("Debe ser un número entero."), code="invalid")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save(sala: Sala) -> Sala:
+    try:
+        with transaction.atomic(using="default"):
+            sala.full_clean()
+            sala.save(using="default")
+    except IntegrityError as exc:
+        if "salas_sala_codigo_unique" in str(exc) or exc.args[0] == 1062:
+            raise ValidationError(
+                {"codigo": ValidationError(_("Ya existe una sala con ese código."), code="unique")}
+            ) from exc
+        raise ValidationError(_("Los datos no cumplen las restricciones de la sala.")) from exc
+    return sala

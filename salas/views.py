@@ -1,0 +1,99 @@
+"""Room pages. Thin: input through forms, writes through services, reads through selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from salas import selectors, services
+from salas.forms import SalaFilterForm, SalaForm
+
+DASHBOARD_PAGE_SIZE = 20
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = SalaFilterForm(request.GET or None)
+    params = filters.cleaned_data if filters.is_valid() else {}
+    sala_page = selectors.sala_page(
+        q=params.get("q") or "",
+        min_capacidad=params.get("min_capacidad"),
+        page=params.get("page") or 1,
+        page_size=DASHBOARD_PAGE_SIZE,
+    )
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(
+        request,
+        "salas/dashboard.html",
+        {"filters": filters, "sala_page": sala_page, "querystring": querystring.urlencode()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sala_create(request: HttpRequest) -> HttpResponse:
+    form = SalaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sala = services.sala_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Sala «%(nombre)s» creada.") % {"nombre": sala.nombre})
+            return redirect("salas:detail", codigo=sala.codigo)
+    return render(request, "salas/sala_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def sala_detail(request: HttpRequest, codigo: str) -> HttpResponse:
+    sala = selectors.sala_get(codigo=codigo)
+    can_manage = services.sala_can_manage(user=request.user, sala=sala)
+    return render(request, "salas/sala_detail.html", {"sala": sala, "can_manage": can_manage})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sala_edit(request: HttpRequest, codigo: str) -> HttpResponse:
+    sala = selectors.sala_get(codigo=codigo)
+    if not services.sala_can_manage(user=request.user, sala=sala):
+        raise PermissionDenied
+    initial = {"nombre": sala.nombre, "codigo": sala.codigo, "capacidad": sala.capacidad}
+    form = SalaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sala = services.sala_update(sala=sala, actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Sala «%(nombre)s» actualizada.") % {"nombre": sala.nombre})
+            return redirect("salas:detail", codigo=sala.codigo)
+    context = {"form": form, "sala": sala}
+    return render(request, "salas/sala_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sala_delete(request: HttpRequest, codigo: str) -> HttpResponse:
+    sala = selectors.sala_get(codigo=codigo)
+    if not services.sala_can_manage(user=request.user, sala=sala):
+        raise PermissionDenied
+    if request.method == "POST":
+        services.sala_delete(sala=sala, actor=request.user)
+        messages.success(request, _("Sala «%(nombre)s» eliminada.") % {"nombre": sala.nombre})
+        return redirect("salas:dashboard")
+    return render(request, "salas/sala_confirm_delete.html", {"sala": sala})
+
+
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -1,0 +1,251 @@
+"""Settings for every salas node, read from the environment (12-factor).
+
+One file serves development, tests and the three-node cluster: what differs
+between them (node name, which replica a node reads, secrets, HTTPS) comes from
+environment variables, optionally loaded from a git-ignored `.env`.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# Variables already in the environment win over `.env`, so a test or a node can
+# override one value without editing the file.
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Copy .env.example to .env (make up does it) "
+            "or export it; only DJANGO_DEBUG=1 runs without one."
+        )
+    SECRET_KEY = "insecure-development-only-key"  # local development default, DEBUG only
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+
+# Identity of this node, echoed in the X-Node header and /api/status.
+NODE_NAME = env("NODE_NAME", default="local")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "core",
+    "replication",
+    "accounts",
+    "salas",
+]
+
+MIDDLEWARE = [
+    "core.middleware.NodeHeaderMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "replication.middleware.ReadRoutingMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "salas_project.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.node",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "salas_project.wsgi.application"
+
+# --- Databases ---------------------------------------------------------------
+# `default` is the primary (db1): every write and every migration goes there.
+# `replica` is the database this node reads from (db2 on node 2, db3 on node 3);
+# node 1 has no REPLICA_DATABASE_URL and reads the primary. The router in
+# replication/router.py decides per query; views never pick a database.
+_DB_OPTIONS = {
+    "charset": "utf8mb4",
+    # Fail fast when a server is down so the router can fall back (or the view
+    # can answer 503) instead of hanging a worker.
+    "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=2),
+    "read_timeout": env.int("DB_READ_TIMEOUT", default=15),
+    "write_timeout": env.int("DB_WRITE_TIMEOUT", default=15),
+    "isolation_level": "read committed",
+}
+
+
+def _database(url: str) -> dict:
+    config = env.db_url_config(url)
+    config["OPTIONS"] = {**_DB_OPTIONS, **config.get("OPTIONS", {})}
+    # Persistent connections, checked before reuse: a node survives a database
+    # restart without being restarted itself.
+    config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+_PRIMARY_URL = env("DATABASE_URL", default="mysql://salas:salas-dev@127.0.0.1:3308/salas")
+_REPLICA_URL = env("REPLICA_DATABASE_URL", default="")
+
+DATABASES = {
+    "default": _database(_PRIMARY_URL),
+    "replica": _database(_REPLICA_URL or _PRIMARY_URL),
+}
+# In unit tests the replica alias is the primary itself; replication proper is
+# tested against the real cluster (tests/cluster).
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
+DATABASE_ROUTERS = ["replication.router.PrimaryReplicaRouter"]
+
+# Whether this node has a replica of its own to read from.
+READ_REPLICA_ENABLED = bool(_REPLICA_URL)
+# Above this lag (seconds) reads leave the replica for the primary.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How long a replica health verdict is reused before the replica is asked again.
+REPLICA_HEALTH_TTL_SECONDS = env.float("REPLICA_HEALTH_TTL_SECONDS", default=1.0)
+# How long a read waits for the replica to apply the client's own last write
+# before it goes to the primary instead.
+READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", default=0.05)
+
+# --- Replication setup (manage.py setup_replication / replication_status) ----
+# Administrative connections (not the app user): the primary and each replica,
+# as `name=url` pairs. The source host/port is the primary as the replicas see
+# it (127.0.0.1:3308 locally, db1:3306 under Docker Compose).
+REPLICATION_PRIMARY_URL = env(
+    "REPLICATION_PRIMARY_URL", default="mysql://salas_admin:salas-admin-dev@127.0.0.1:3308/"
+)
+REPLICATION_REPLICA_URLS = env.dict(
+    "REPLICATION_REPLICA_URLS",
+    default={
+        "db2": "mysql://salas_admin:salas-admin-dev@127.0.0.1:3309/",
+        "db3": "mysql://salas_admin:salas-admin-dev@127.0.0.1:3310/",
+    },
+)
+REPLICATION_SOURCE_HOST = env("REPLICATION_SOURCE_HOST", default="127.0.0.1")
+REPLICATION_SOURCE_PORT = env.int("REPLICATION_SOURCE_PORT", default=3308)
+REPLICATION_USER = env("REPLICATION_USER", default="repl")
+REPLICATION_PASSWORD = env("REPLICATION_PASSWORD", default="repl-dev")  # local dev default
+
+# --- Auth ----------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.UsernameOrEmailBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "salas:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sessions live in signed cookies: no session row can ever be read from a
+# lagging replica, and any node can serve any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+CSRF_COOKIE_SAMESITE = "Lax"
+# Reject CSRF failures with our own JSON/HTML shape.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
+# Login throttling (django-axes): attempts are stored on the primary, so a
+# lockout holds on every node.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("AXES_COOLOFF_SECONDS", default=15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+# Successful sign-ins are already in the node logs; one write fewer per login.
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- Security headers ----------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+# Behind TLS (a real deployment), turn on everything `check --deploy` asks for.
+if env.bool("DJANGO_HTTPS", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# Balancers whose X-Real-IP header names the client (loopback locally; the
+# compose network under Docker).
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- I18n ------------------------------------------------------------------------
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", "Español"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", default="Europe/Madrid")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ----------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Logging ---------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "node": {"format": f"%(asctime)s {NODE_NAME} %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "node"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}

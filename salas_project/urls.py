@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from replication.views import status
+
+admin.site.site_header = "Salas — administración"
+admin.site.site_title = "Salas"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="salas:dashboard", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/status", status, name="status"),
+    path("", include("accounts.urls")),
+    path("", include("salas.urls")),
+]
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
