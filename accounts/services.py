@@ -52,4 +52,3 @@ def _duplicate_user_error(exc: IntegrityError) -> ValidationError:
     else:
         field, message = "username", _("Ya existe un usuario con ese nombre.")
     return ValidationError({field: ValidationError(message, code="unique")})
-

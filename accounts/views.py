@@ -115,7 +115,9 @@ def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:
     return {name: data[name] for name in names}
 
 
-def lockout(request: HttpRequest, original_response: HttpResponse | None = None, credentials=None) -> HttpResponse:
+def lockout(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
     """Answer for a locked-out sign-in; the same whether the account exists or not."""
     message = _("Demasiados intentos fallidos. Espera unos minutos antes de volver a intentarlo.")
     if wants_json(request):

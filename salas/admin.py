@@ -15,11 +15,22 @@ class SalaAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     readonly_fields = ("created_at", "updated_at")
 
+    # Staff manage every room, as the services allow; no per-model permission setup needed.
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
     def save_model(self, request, obj: Sala, form: ModelForm, change: bool) -> None:
         # The admin writes through the same services as the pages and the API.
         if change:
             fields = (*services.EDITABLE_FIELDS, "owner")
-            services.sala_update(sala=obj, actor=request.user, data={name: form.cleaned_data[name] for name in fields})
+            services.sala_update(
+                sala=obj, actor=request.user, data={name: form.cleaned_data[name] for name in fields}
+            )
         else:
             created = services.sala_create(
                 owner=obj.owner, nombre=obj.nombre, codigo=obj.codigo, capacidad=obj.capacidad
@@ -32,4 +43,3 @@ class SalaAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for sala in queryset:
             services.sala_delete(sala=sala, actor=request.user)
-

@@ -66,5 +66,7 @@ def _int_param(request: HttpRequest, name: str, *, default: int | None, minimum:
     except ValueError:
         raise ApiError(400, _("Datos no válidos."), {name: [_("Debe ser un número entero.")]}) from None
     if value < minimum:
-        raise ApiError(400, _("Datos no válidos."), {name: [_("Debe ser al menos %(min)d.") % {"min": minimum}]})
+        raise ApiError(
+            400, _("Datos no válidos."), {name: [_("Debe ser al menos %(min)d.") % {"min": minimum}]}
+        )
     return value

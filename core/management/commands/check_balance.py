@@ -57,7 +57,9 @@ class Command(BaseCommand):
             share = 100.0 * counts[node] / total
             expected = 100.0 * EXPECTED_WEIGHTS.get(node, 0) / weight_sum
             worst = max(worst, abs(share - expected))
-            self.stdout.write(f"{node:6} {counts[node]:8d} {share:6.1f}% {expected:8.1f}% {share - expected:+6.1f}")
+            self.stdout.write(
+                f"{node:6} {counts[node]:8d} {share:6.1f}% {expected:8.1f}% {share - expected:+6.1f}"
+            )
         failed = sum(failures.values())
         self.stdout.write(f"failed requests: {failed}" + (f" ({dict(failures)})" if failed else ""))
         if failed:

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
-        parser.add_argument("--check", action="store_true", help="Exit non-zero when any replica is unhealthy.")
+        parser.add_argument(
+            "--check", action="store_true", help="Exit non-zero when any replica is unhealthy."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = self._collect()
@@ -63,11 +65,14 @@ class Command(BaseCommand):
                     delay=status.sql_delay,
                     gtid_received=status.gtid_io_pos,
                     gtid_applied=replica.scalar(
-                        "SELECT @@GLOBAL.gtid_slave_pos" if replica.flavor.is_mariadb else "SELECT @@GLOBAL.gtid_executed"
+                        "SELECT @@GLOBAL.gtid_slave_pos"
+                        if replica.flavor.is_mariadb
+                        else "SELECT @@GLOBAL.gtid_executed"
                     ),
                     read_only=bool(replica.scalar("SELECT @@GLOBAL.read_only")),
                     last_error=status.last_error or None,
-                    healthy=status.healthy and status.seconds_behind is not None
+                    healthy=status.healthy
+                    and status.seconds_behind is not None
                     and status.seconds_behind <= settings.REPLICA_MAX_LAG_SECONDS + status.sql_delay,
                 )
             except (ServerUnreachable, MySQLdb.Error) as exc:
@@ -85,7 +90,9 @@ class Command(BaseCommand):
                 f"GTID {primary['gtid_position'] or '(empty)'}"
             )
         else:
-            self.stdout.write(self.style.ERROR(f"primary {primary['name']} {primary['address']}: UNREACHABLE"))
+            self.stdout.write(
+                self.style.ERROR(f"primary {primary['name']} {primary['address']}: UNREACHABLE")
+            )
         header = f"{'replica':8} {'address':16} {'IO':11} {'SQL':4} {'behind':>6} {'delay':>5} {'applied GTID':22} state / last error"
         self.stdout.write(header)
         for row in report["replicas"]:

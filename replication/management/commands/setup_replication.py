@@ -72,11 +72,15 @@ class Command(BaseCommand):
     def _check_flavours(self, primary: Server, replicas: list[Server]) -> None:
         for replica in replicas:
             if replica.flavor.name != primary.flavor.name:
-                raise CommandError(f"{replica.name} runs {replica.flavor}, but the primary runs {primary.flavor}")
+                raise CommandError(
+                    f"{replica.name} runs {replica.flavor}, but the primary runs {primary.flavor}"
+                )
 
     def _has_app_database(self, primary: Server) -> bool:
         name = settings.DATABASES["default"]["NAME"]
-        return bool(primary.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [name]))
+        return bool(
+            primary.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [name])
+        )
 
     def _prepare_primary(self, primary: Server) -> None:
         if primary.scalar("SELECT @@GLOBAL.read_only"):
@@ -100,7 +104,9 @@ class Command(BaseCommand):
             f"users {settings.REPLICATION_USER!r} (replication) and {user!r} (app, database {database!r}) ready"
         )
 
-    def _attach(self, replica: Server, primary: Server, start: str, primary_was_fresh: bool, force: bool) -> None:
+    def _attach(
+        self, replica: Server, primary: Server, start: str, primary_was_fresh: bool, force: bool
+    ) -> None:
         status = replica.replica_status()
         source = (settings.REPLICATION_SOURCE_HOST, settings.REPLICATION_SOURCE_PORT)
         if status.healthy and (status.source_host, status.source_port) == source and not force:
@@ -150,7 +156,9 @@ class Command(BaseCommand):
                 f"{replica.name} is not replicating (IO={status.io_running}, SQL={status.sql_running}): "
                 f"{status.last_error or 'no error reported'}"
             )
-        self._ok(f"{replica.name}: caught up with {position or 'an empty binlog'} in {time.monotonic() - started:.2f}s")
+        self._ok(
+            f"{replica.name}: caught up with {position or 'an empty binlog'} in {time.monotonic() - started:.2f}s"
+        )
 
     def _verify_marker(self, primary: Server, replicas: list[Server], timeout: float) -> None:
         token = uuid.uuid4().hex

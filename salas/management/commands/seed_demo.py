@@ -38,4 +38,6 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(f"demo room {codigo}: {exc.messages}") from exc
             created += 1
-        self.stdout.write(self.style.SUCCESS(f"{created} demo room(s) created, {len(DEMO_ROOMS) - created} already there"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{created} demo room(s) created, {len(DEMO_ROOMS) - created} already there")
+        )

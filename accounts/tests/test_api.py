@@ -1,0 +1,99 @@
+import pytest
+
+from accounts.models import User
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_register_creates_user_and_signs_in(api):
+    response = api.send(
+        "POST", "/auth/register", {"username": "ana", "email": "ana@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 201
+    assert response.json()["username"] == "ana"
+    assert api.send("GET", "/auth/me").json()["email"] == "ana@example.com"
+    stored = User.objects.get(username="ana")
+    assert stored.password.startswith("pbkdf2_sha256$") and PASSWORD not in stored.password
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "a@example.com", "password": PASSWORD}, "username"),
+        ({"username": "a", "password": PASSWORD}, "email"),
+        ({"username": "a", "email": "a@example.com"}, "password"),
+        ({"username": "a", "email": "no-es-correo", "password": PASSWORD}, "email"),
+        ({"username": "a", "email": "a@example.com", "password": "123"}, "password"),
+        ({"username": ["a"], "email": "a@example.com", "password": PASSWORD}, "username"),
+        ({"username": "con espacio", "email": "a@example.com", "password": PASSWORD}, "username"),
+    ],
+)
+def test_register_rejects_bad_input_with_field_errors(api, body, field):
+    response = api.send("POST", "/auth/register", body)
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert not User.objects.exists()
+
+
+def test_register_duplicate_email_is_409_case_insensitively(api, user):
+    body = {"username": "otro", "email": user.email.upper(), "password": PASSWORD}
+    response = api.send("POST", "/auth/register", body)
+    assert response.status_code == 409
+    assert "email" in response.json()["fields"]
+
+
+def test_register_duplicate_username_is_409(api, user):
+    body = {"username": user.username.upper(), "email": "nuevo@example.com", "password": PASSWORD}
+    response = api.send("POST", "/auth/register", body)
+    assert response.status_code == 409
+    assert "username" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("{no es json", "application/json"), ('["lista"]', "application/json"), ("a=b", "text/plain")],
+)
+def test_register_rejects_malformed_bodies(api, body, content_type):
+    response = api.post("/auth/register", body, content_type=content_type)
+    assert response.status_code == 400
+    assert set(response.json()) == {"error", "fields"}
+
+
+@pytest.mark.parametrize("key", ["username", "email"])
+def test_login_with_username_or_email(api, user, key):
+    identifier = user.username if key == "username" else user.email.upper()
+    response = api.send("POST", "/auth/login", {key: identifier, "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["id"] == user.pk
+    assert api.send("GET", "/auth/me").status_code == 200
+
+
+def test_login_wrong_password_is_401(api, user):
+    response = api.send("POST", "/auth/login", {"username": user.username, "password": "mala"})
+    assert response.status_code == 401
+    assert response.json()["error"]
+
+
+def test_login_unknown_user_is_401_like_a_wrong_password(api):
+    response = api.send("POST", "/auth/login", {"username": "nadie", "password": "mala"})
+    assert response.status_code == 401
+
+
+def test_logout_ends_the_session(user_api):
+    assert user_api.send("POST", "/auth/logout").status_code == 200
+    assert user_api.send("GET", "/auth/me").status_code == 401
+
+
+def test_login_locks_out_after_repeated_failures_whether_or_not_the_user_exists(api, user, settings):
+    limit = settings.AXES_FAILURE_LIMIT
+    for name in (user.username, "fantasma"):
+        statuses = [
+            api.send("POST", "/auth/login", {"username": name, "password": "mala"}).status_code
+            for _ in range(limit + 1)
+        ]
+        assert statuses[: limit - 1] == [401] * (limit - 1)
+        assert statuses[-1] == 429
+    # Even the right password is refused while locked out.
+    response = api.send("POST", "/auth/login", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429

@@ -1,0 +1,67 @@
+import pytest
+
+from accounts.models import User
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_redirects_anonymous_users_to_login(client):
+    response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login")
+
+
+def test_register_page_creates_account_and_signs_in(client):
+    response = client.post(
+        "/register",
+        {"username": "luis", "email": "luis@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(username="luis").exists()
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_register_page_shows_errors_in_spanish(client, user):
+    response = client.post(
+        "/register",
+        {"username": user.username, "email": "x@example.com", "password1": PASSWORD, "password2": "otra"},
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Las contraseñas no coinciden." in content
+
+
+def test_register_page_reports_duplicate_email(client, user):
+    response = client.post(
+        "/register",
+        {"username": "nuevo", "email": user.email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 400
+    assert "Ya existe un usuario con ese correo electrónico." in response.content.decode()
+
+
+def test_login_page_accepts_email(client, user):
+    response = client.post("/login", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard"
+
+
+def test_login_page_wrong_password_shows_error(client, user):
+    response = client.post("/login", {"username": user.username, "password": "mala"})
+    assert response.status_code == 200
+    assert "incorrectos" in response.content.decode()
+
+
+def test_logout_requires_post(client, user):
+    client.force_login(user)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_samesite(client, user):
+    response = client.post("/login", {"username": user.username, "password": PASSWORD})
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"

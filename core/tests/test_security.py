@@ -1,0 +1,66 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.utils import get_random_secret_key
+from django.test import Client
+
+from conftest import PASSWORD, JsonClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_json_writes_without_csrf_token_are_refused(user):
+    client = JsonClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.send("POST", "/sala/create", {"nombre": "x", "codigo": "CSRF-1", "capacidad": 2})
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]
+
+
+def test_json_writes_with_the_csrf_cookie_echoed_in_a_header_are_accepted(user):
+    client = JsonClient(enforce_csrf_checks=True)
+    token = client.get("/auth/csrf").json()["csrfToken"]
+    response = client.send(
+        "POST", "/auth/login", {"username": user.username, "password": PASSWORD}, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 200
+    token = client.cookies["csrftoken"].value
+    response = client.send(
+        "POST", "/sala/create", {"nombre": "x", "codigo": "CSRF-2", "capacidad": 2}, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 201
+
+
+def test_form_posts_without_csrf_token_are_refused(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post("/salas/nueva/", {"nombre": "x", "codigo": "CSRF-3", "capacidad": 2})
+    assert response.status_code == 403
+    assert "text/html" in response["Content-Type"]
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Node"]
+
+
+def test_unknown_page_is_a_friendly_404_without_debug_details(client, settings):
+    assert settings.DEBUG is False
+    response = client.get("/no-existe")
+    assert response.status_code == 404
+    assert "Traceback" not in response.content.decode()
+
+
+def test_deploy_checks_pass_with_https_settings(settings):
+    settings.SECRET_KEY = get_random_secret_key()
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    call_command("check", "--deploy", "--fail-level", "WARNING")

@@ -1,0 +1,156 @@
+import pytest
+
+from salas.models import Sala
+from salas.tests.factories import SalaFactory
+
+pytestmark = pytest.mark.django_db
+
+ROOM = {"nombre": "Sala Azul", "codigo": "AZUL-1", "capacidad": 12}
+
+
+def test_create_returns_201_with_the_room_owned_by_the_caller(user_api, user, other_user):
+    response = user_api.send("POST", "/sala/create", {**ROOM})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["codigo"] == "AZUL-1"
+    assert body["owner"] == {"id": user.pk, "username": user.username}
+    assert set(body) == {"id", "nombre", "codigo", "capacidad", "owner", "created_at"}
+
+
+def test_create_refuses_an_owner_in_the_body(user_api, other_user):
+    response = user_api.send("POST", "/sala/create", {**ROOM, "owner": other_user.pk})
+    assert response.status_code == 400
+    assert "owner" in response.json()["fields"]
+    assert not Sala.objects.exists()
+
+
+def test_create_requires_sign_in(api):
+    response = api.send("POST", "/sala/create", ROOM)
+    assert response.status_code == 401
+    assert response.json()["error"]
+
+
+def test_create_duplicate_is_409(user_api, other_api):
+    assert user_api.send("POST", "/sala/create", ROOM).status_code == 201
+    response = other_api.send("POST", "/sala/create", {**ROOM, "codigo": "azul-1"})
+    assert response.status_code == 409
+    assert "codigo" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"nombre": "x", "codigo": "OK-1"},
+        {"nombre": "x", "codigo": "OK-1", "capacidad": None},
+        {"nombre": "x", "codigo": "OK-1", "capacidad": "mucha"},
+        {"nombre": "x", "codigo": "OK-1", "capacidad": 10**30},
+        {"nombre": 5, "codigo": "OK-1", "capacidad": 3},
+        {"nombre": "x", "codigo": "<script>", "capacidad": 3},
+    ],
+)
+def test_create_invalid_is_400_with_fields(user_api, body):
+    response = user_api.send("POST", "/sala/create", body)
+    assert response.status_code == 400
+    assert response.json()["fields"]
+    assert not Sala.objects.exists()
+
+
+def test_create_wrong_content_type_is_400(user_api):
+    response = user_api.post("/sala/create", ROOM)  # form-encoded
+    assert response.status_code == 400
+
+
+def test_list_paginates(user_api, user):
+    SalaFactory.create_batch(7, owner=user)
+    response = user_api.send("GET", "/sala/all?page=2&page_size=3")
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["count"], body["page"], body["pages"], len(body["salas"])) == (7, 2, 3, 3)
+
+
+def test_list_newest_first_and_filters(user_api, user):
+    SalaFactory(owner=user, nombre="Pequeña", codigo="PEQ-1", capacidad=4)
+    SalaFactory(owner=user, nombre="Grande", codigo="GRA-1", capacidad=400)
+    body = user_api.send("GET", "/sala/all").json()
+    assert [s["codigo"] for s in body["salas"]] == ["GRA-1", "PEQ-1"]
+    assert [s["codigo"] for s in user_api.send("GET", "/sala/all?min_capacidad=10").json()["salas"]] == [
+        "GRA-1"
+    ]
+    assert [s["codigo"] for s in user_api.send("GET", "/sala/all?q=peq").json()["salas"]] == ["PEQ-1"]
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=x", "page_size=501", "min_capacidad=-1", "page_size=abc"])
+def test_list_bad_parameters_are_400(user_api, query):
+    response = user_api.send("GET", f"/sala/all?{query}")
+    assert response.status_code == 400
+    assert response.json()["fields"]
+
+
+def test_list_page_past_the_end_is_empty_not_an_error(user_api, user):
+    SalaFactory(owner=user)
+    body = user_api.send("GET", "/sala/all?page=9").json()
+    assert body["salas"] == [] and body["count"] == 1
+
+
+def test_list_requires_sign_in(api):
+    assert api.send("GET", "/sala/all").status_code == 401
+
+
+def test_list_query_count_does_not_grow_with_rooms(user_api, user, django_assert_max_num_queries):
+    SalaFactory.create_batch(60, owner=user)
+    with django_assert_max_num_queries(3):
+        response = user_api.send("GET", "/sala/all")
+    assert len(response.json()["salas"]) == 60
+
+
+def test_get_by_code_is_case_insensitive(user_api, user):
+    SalaFactory(owner=user, codigo="Mixta-9")
+    response = user_api.send("GET", "/sala/codigo/mixta-9")
+    assert response.status_code == 200
+    assert response.json()["codigo"] == "Mixta-9"
+
+
+def test_get_unknown_code_is_404(user_api):
+    response = user_api.send("GET", "/sala/codigo/NOPE-1")
+    assert response.status_code == 404
+    assert response.json()["error"]
+
+
+def test_patch_by_owner(user_api, user):
+    SalaFactory(owner=user, codigo="PATCH-1", capacidad=3)
+    response = user_api.send("PATCH", "/sala/codigo/patch-1", {"capacidad": 30})
+    assert response.status_code == 200
+    assert response.json()["capacidad"] == 30
+
+
+def test_patch_and_delete_by_stranger_are_403(user, other_api):
+    SalaFactory(owner=user, codigo="MIA-1", capacidad=3)
+    assert other_api.send("PATCH", "/sala/codigo/MIA-1", {"capacidad": 30}).status_code == 403
+    assert other_api.send("DELETE", "/sala/codigo/MIA-1").status_code == 403
+    assert Sala.objects.get(codigo="MIA-1").capacidad == 3
+
+
+def test_patch_to_existing_code_is_409(user_api, user):
+    SalaFactory(owner=user, codigo="UNO-1")
+    SalaFactory(owner=user, codigo="DOS-2")
+    response = user_api.send("PATCH", "/sala/codigo/DOS-2", {"codigo": "uno-1"})
+    assert response.status_code == 409
+
+
+def test_patch_invalid_is_400_and_nothing_changes(user_api, user):
+    SalaFactory(owner=user, codigo="VAL-1", capacidad=3)
+    assert user_api.send("PATCH", "/sala/codigo/VAL-1", {"capacidad": 0}).status_code == 400
+    assert user_api.send("PATCH", "/sala/codigo/VAL-1", {}).status_code == 400
+    assert Sala.objects.get(codigo="VAL-1").capacidad == 3
+
+
+def test_staff_can_delete_any_room(user, staff_api):
+    SalaFactory(owner=user, codigo="BYE-1")
+    assert staff_api.send("DELETE", "/sala/codigo/BYE-1").status_code == 204
+    assert not Sala.objects.exists()
+
+
+def test_wrong_method_is_405_json(user_api):
+    response = user_api.send("DELETE", "/sala/all")
+    assert response.status_code == 405
+    assert response.json()["error"]
