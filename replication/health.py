@@ -8,6 +8,7 @@ hung server slows one thread, not the node.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -36,6 +37,7 @@ class ReplicaHealth:
     reason: str
     status: ReplicaStatus | None = None
     error: str = ""
+    server_id: int | None = None
     checked_at: float = field(default_factory=time.monotonic)
 
     @property
@@ -47,6 +49,7 @@ class ReplicaHealth:
 class PrimaryHealth:
     reachable: bool
     error: str = ""
+    server_id: int | None = None
     checked_at: float = field(default_factory=time.monotonic)
 
 
@@ -87,8 +90,9 @@ class _Cached(Generic[T]):
 def _check_primary() -> PrimaryHealth:
     try:
         with connections[PRIMARY].cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return PrimaryHealth(reachable=True)
+            cursor.execute("SELECT @@server_id")
+            (server_id,) = cursor.fetchone()
+        return PrimaryHealth(reachable=True, server_id=server_id)
     except DatabaseError as exc:
         connections[PRIMARY].close_if_unusable_or_obsolete()
         return PrimaryHealth(reachable=False, error=str(exc))
@@ -116,21 +120,24 @@ def _check_replica() -> ReplicaHealth:
             cursor.execute(show_replica_status(flavor))
             row = cursor.fetchone()
             columns = [column[0] for column in cursor.description or ()]
+            cursor.execute("SELECT @@server_id")
+            (server_id,) = cursor.fetchone()
     except DatabaseError as exc:
         connections[REPLICA].close()
         return ReplicaHealth(usable=False, reason=REASON_DOWN, error=str(exc))
     status = parse_replica_status(dict(zip(columns, row, strict=True)) if row else None)
+    verdict = functools.partial(ReplicaHealth, status=status, server_id=server_id)
     if not status.configured or status.sql_running != "Yes":
-        return ReplicaHealth(usable=False, reason=REASON_BROKEN, status=status, error=status.last_error)
+        return verdict(usable=False, reason=REASON_BROKEN, error=status.last_error)
     if status.io_running != "Yes":
         # The IO thread waits for the primary. If the primary is gone too, the
         # replica is the freshest data we can reach: keep reading it.
         if primary_health().reachable:
-            return ReplicaHealth(usable=False, reason=REASON_BROKEN, status=status, error=status.last_error)
-        return ReplicaHealth(usable=True, reason=REASON_PRIMARY_DOWN, status=status)
+            return verdict(usable=False, reason=REASON_BROKEN, error=status.last_error)
+        return verdict(usable=True, reason=REASON_PRIMARY_DOWN)
     if status.seconds_behind is None or status.seconds_behind > settings.REPLICA_MAX_LAG_SECONDS:
-        return ReplicaHealth(usable=False, reason=REASON_LAG, status=status)
-    return ReplicaHealth(usable=True, reason=REASON_OK, status=status)
+        return verdict(usable=False, reason=REASON_LAG)
+    return verdict(usable=True, reason=REASON_OK)
 
 
 class _ReplicaVerdicts(_Cached[ReplicaHealth]):

@@ -23,6 +23,8 @@ def status(request: HttpRequest) -> HttpResponse:
         "status": "ok" if can_read and primary.reachable else ("degraded" if can_read else "down"),
         "reads_from": reads_from,
         "reason": route.reason if route else health.REASON_DISABLED,
+        # Which server answered this node's health check for its read source.
+        "read_server_id": primary.server_id if reads_from == "primary" else replica.server_id,
         "primary": {"reachable": primary.reachable, "error": primary.error or None},
         "replica": _replica_body(replica) if settings.READ_REPLICA_ENABLED else None,
         "writes": "ok" if primary.reachable else "unavailable",

@@ -1,0 +1,79 @@
+"""Cluster tests run against the system `make up` started; each leaves it healthy."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cluster.harness import DBS, NGINX, NODES, Supervisor, status, wait_until
+
+SERVICES = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/cluster" in str(item.fspath):
+            item.add_marker(pytest.mark.cluster)
+
+
+@pytest.fixture(scope="session")
+def supervisor() -> Supervisor:
+    return Supervisor()
+
+
+def _set_delay(name: str, seconds: int) -> None:
+    db = DBS[name]
+    connection = db.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("STOP SLAVE")
+            cursor.execute(f"CHANGE MASTER TO MASTER_DELAY={int(seconds)}")
+            cursor.execute("START SLAVE")
+    finally:
+        connection.close()
+
+
+def _replicas_healthy() -> bool:
+    for name in ("db2", "db3"):
+        row = DBS[name].status()
+        if row.get("Slave_IO_Running") != "Yes" or row.get("Slave_SQL_Running") != "Yes":
+            return False
+    return True
+
+
+def restore_cluster(supervisor: Supervisor) -> None:
+    for service in SERVICES:
+        if supervisor.state(service) != "RUNNING":
+            supervisor.start(service)
+    for name in ("db1", "db2", "db3"):
+        wait_until(DBS[name].alive, timeout=60, what=f"{name} to answer")
+    for name in ("db2", "db3"):
+        row = DBS[name].status()
+        if int(row.get("SQL_Delay") or 0) != 0:
+            _set_delay(name, 0)
+        elif row.get("Slave_SQL_Running") != "Yes" or row.get("Slave_IO_Running") != "Yes":
+            DBS[name].query("START SLAVE")
+    wait_until(_replicas_healthy, timeout=60, what="both replicas replicating")
+    for node, base in NODES.items():
+        wait_until(lambda base=base: status(base)["status"] == "ok", timeout=30, what=f"{node} status ok")
+    wait_until(lambda: status(NGINX)["status"] == "ok", timeout=30, what="nginx answering")
+
+
+@pytest.fixture
+def healthy_cluster(supervisor):
+    """Start from, and give back, a fully healthy cluster (even when the test failed)."""
+    restore_cluster(supervisor)
+    yield supervisor
+    restore_cluster(supervisor)
+
+
+@pytest.fixture
+def set_delay():
+    changed: list[str] = []
+
+    def apply(name: str, seconds: int) -> None:
+        changed.append(name)
+        _set_delay(name, seconds)
+
+    yield apply
+    for name in changed:
+        _set_delay(name, 0)

@@ -1,0 +1,185 @@
+"""Talking to the running three-node cluster from tests: HTTP, SQL and process control."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import MySQLdb
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = "http://127.0.0.1:8084"
+NODES = {"app1": "http://127.0.0.1:5000", "app2": "http://127.0.0.1:5001", "app3": "http://127.0.0.1:5002"}
+DB_PORTS = {"db1": 3308, "db2": 3309, "db3": 3310}
+PASSWORD = "Cl4ve-Segura-2026"
+
+T = TypeVar("T")
+
+
+def dotenv() -> dict[str, str]:
+    values: dict[str, str] = {}
+    path = ROOT / ".env"
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, _, value = line.partition("=")
+                values[key.strip()] = value.strip()
+    return {**values, **{k: v for k, v in os.environ.items() if k in values}}
+
+
+def wait_until(
+    predicate: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.1, what: str = ""
+) -> T:
+    """Poll until predicate() is truthy; return its value or fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except Exception as exc:  # noqa: BLE001 - a failing probe is just "not yet"
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}: last={last!r}")
+
+
+@dataclass
+class Database:
+    name: str
+    port: int
+
+    def connect(self) -> Any:
+        env = dotenv()
+        return MySQLdb.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=env.get("DB_ADMIN_USER", "salas_admin"),
+            password=env.get("DB_ADMIN_PASSWORD", "salas-admin-dev"),
+            connect_timeout=3,
+            autocommit=True,
+            charset="utf8mb4",
+        )
+
+    def query(self, sql: str, params: Any = None) -> list[tuple]:
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+        finally:
+            connection.close()
+
+    def scalar(self, sql: str, params: Any = None) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def status(self) -> dict[str, Any]:
+        connection = self.connect()
+        try:
+            with connection.cursor(MySQLdb.cursors.DictCursor) as cursor:
+                cursor.execute("SHOW SLAVE STATUS")
+                return cursor.fetchone() or {}
+        finally:
+            connection.close()
+
+    def alive(self) -> bool:
+        try:
+            return self.scalar("SELECT 1") == 1
+        except MySQLdb.Error:
+            return False
+
+
+DBS = {name: Database(name, port) for name, port in DB_PORTS.items()}
+
+
+class Supervisor:
+    """The cluster's process supervisor, as `make stop/start` use it."""
+
+    def ctl(self, *args: str) -> str:
+        result = subprocess.run(
+            [str(ROOT / ".venv/bin/supervisorctl"), "-c", str(ROOT / ".state/supervisord.conf"), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return result.stdout + result.stderr
+
+    def stop(self, service: str) -> None:
+        self.ctl("stop", service)
+
+    def start(self, service: str) -> None:
+        self.ctl("start", service)
+
+    def pid(self, service: str) -> int:
+        return int(self.ctl("pid", service).strip())
+
+    def kill(self, service: str) -> int:
+        pid = self.pid(service)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def state(self, service: str) -> str:
+        return self.ctl("status", service).split()[1]
+
+
+def new_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+def csrf(session: requests.Session, base: str = NGINX) -> str:
+    token = session.cookies.get("csrftoken")
+    if not token:
+        token = session.get(f"{base}/auth/csrf", timeout=10).json()["csrfToken"]
+    return token
+
+
+def post_json(session: requests.Session, url: str, body: dict, base: str = NGINX, method: str = "POST"):
+    return session.request(method, url, json=body, headers={"X-CSRFToken": csrf(session, base)}, timeout=30)
+
+
+def signed_up_user(base: str = NGINX) -> tuple[requests.Session, str]:
+    session = new_session()
+    name = f"u{uuid.uuid4().hex[:12]}"
+    response = post_json(
+        session,
+        f"{base}/auth/register",
+        {"username": name, "email": f"{name}@example.com", "password": PASSWORD},
+        base,
+    )
+    assert response.status_code == 201, response.text
+    return session, name
+
+
+def unique_code(prefix: str = "T") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}".upper()
+
+
+def status(base: str) -> dict[str, Any]:
+    return requests.get(f"{base}/api/status", timeout=10).json()
+
+
+def primary_position() -> str:
+    return DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos")
+
+
+def wait_replicas_caught_up(timeout: float = 60) -> None:
+    position = primary_position()
+    for name in ("db2", "db3"):
+        result = DBS[name].scalar("SELECT MASTER_GTID_WAIT(%s, %s)", [position, timeout])
+        assert result == 0, f"{name} did not reach {position}"
+
+
+def table_checksum(db: Database, table: str = "salas.salas_sala") -> int:
+    return db.query(f"CHECKSUM TABLE {table}")[0][1]

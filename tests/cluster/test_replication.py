@@ -1,0 +1,269 @@
+"""The replicated data tier against the real servers: replication, routing, read-your-writes, outages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import uuid
+
+import pytest
+import requests
+
+from tests.cluster.harness import (
+    DBS,
+    NGINX,
+    NODES,
+    ROOT,
+    post_json,
+    primary_position,
+    signed_up_user,
+    status,
+    table_checksum,
+    unique_code,
+    wait_replicas_caught_up,
+    wait_until,
+)
+
+pytestmark = pytest.mark.usefixtures("healthy_cluster")
+
+
+def manage(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=check,
+    )
+
+
+def test_a_row_written_on_the_primary_reaches_both_replicas():
+    token = uuid.uuid4().hex
+    DBS["db1"].query("INSERT INTO salas_replication.marker (token) VALUES (%s)", [token])
+    for name in ("db2", "db3"):
+        wait_until(
+            lambda name=name: DBS[name].scalar(
+                "SELECT COUNT(*) FROM salas_replication.marker WHERE token=%s", [token]
+            ),
+            timeout=10,
+            what=f"the row on {name}",
+        )
+
+
+def test_replicas_refuse_writes_from_the_app_user():
+    env_user = "salas"
+    for name in ("db2", "db3"):
+        grants = " ".join(row[0] for row in DBS[name].query(f"SHOW GRANTS FOR '{env_user}'@'%'"))
+        assert "SUPER" not in grants and "READ ONLY ADMIN" not in grants and "ALL PRIVILEGES" not in grants
+        assert DBS[name].scalar("SELECT @@GLOBAL.read_only") == 1
+
+
+@pytest.mark.parametrize(("node", "server_id"), [("app1", 1), ("app2", 2), ("app3", 3)])
+def test_each_node_reads_from_its_own_server(node, server_id):
+    body = status(NODES[node])
+    assert body["node"] == node
+    assert body["read_server_id"] == server_id
+    assert body["reads_from"] == ("primary" if node == "app1" else "replica")
+
+
+def test_replicas_never_write_anything_of_their_own():
+    # Every GTID in a replica's binlog came from server 1: no migration, session
+    # or stray write ever ran on a replica.
+    for name in ("db2", "db3"):
+        position = DBS[name].scalar("SELECT @@GLOBAL.gtid_binlog_pos") or ""
+        servers = {part.split("-")[1] for part in position.split(",") if part}
+        assert servers <= {"1"}, f"{name} binlog has local writes: {position}"
+
+
+def test_setup_replication_is_idempotent_on_a_healthy_cluster():
+    before = primary_position()
+    result = manage("setup_replication")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "already replicating" in result.stdout
+    assert "marker" in result.stdout
+    assert DBS["db2"].status()["Slave_SQL_Running"] == "Yes"
+    assert primary_position() != before  # the marker row went through
+
+
+def test_setup_replication_reattaches_an_unconfigured_replica():
+    DBS["db3"].query("STOP SLAVE")
+    DBS["db3"].query("RESET SLAVE ALL")
+    assert DBS["db3"].status() == {}
+    result = manage("setup_replication")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "db3: replicating from" in result.stdout
+    row = DBS["db3"].status()
+    assert row["Slave_IO_Running"] == "Yes" and row["Using_Gtid"] == "Slave_Pos"
+    wait_replicas_caught_up()
+    assert table_checksum(DBS["db3"]) == table_checksum(DBS["db1"])
+
+
+def test_replication_status_check_fails_when_a_sql_thread_stops():
+    assert manage("replication_status", "--check").returncode == 0
+    DBS["db2"].query("STOP SLAVE SQL_THREAD")
+    result = manage("replication_status", "--check")
+    assert result.returncode != 0
+    assert "db2" in result.stderr
+    json_result = manage("replication_status", "--json")
+    assert '"sql_running": "No"' in json_result.stdout
+
+
+def test_read_your_writes_with_replicas_delayed(set_delay):
+    set_delay("db2", 3)
+    set_delay("db3", 3)
+    wait_until(lambda: DBS["db2"].status().get("SQL_Delay") == 3, what="delay on db2")
+    writer, _ = signed_up_user()
+    observer, _ = signed_up_user()
+    stale_seen = 0
+    for attempt in range(100):
+        codigo = unique_code("RYW")
+        created = post_json(
+            writer, f"{NGINX}/sala/create", {"nombre": f"ryw {attempt}", "codigo": codigo, "capacidad": 5}
+        )
+        assert created.status_code == 201, created.text
+        for node, base in NODES.items():
+            # The writer's cookies (session + GTID) go to every node directly.
+            listing = writer.get(f"{base}/sala/all", params={"q": codigo}, timeout=10)
+            assert listing.status_code == 200
+            assert [s["codigo"] for s in listing.json()["salas"]] == [codigo], f"{node} hid the write"
+        dashboard = writer.get(
+            f"{list(NODES.values())[attempt % 3]}/dashboard", params={"q": codigo}, timeout=10
+        )
+        assert codigo in dashboard.text
+        # Someone else, reading node 2 right away, is served by the delayed replica.
+        other = observer.get(f"{NODES['app2']}/sala/all", params={"q": codigo}, timeout=10)
+        stale_seen += other.json()["count"] == 0
+    for node in ("app2", "app3"):
+        body = observer.get(f"{NODES[node]}/api/status", timeout=10).json()
+        assert body["reads_from"] == "replica", body
+    # The observer must have been served stale data at least most of the time,
+    # proving the replicas were delayed and still in use.
+    assert stale_seen >= 90
+
+
+def test_reads_fall_back_to_the_primary_when_a_replica_stops_and_return_after(healthy_cluster):
+    supervisor = healthy_cluster
+    session, _ = signed_up_user()
+    supervisor.stop("db2")
+    body = wait_until(
+        lambda: (b := status(NODES["app2"]))["reads_from"] == "primary" and b,
+        timeout=10,
+        what="app2 on primary",
+    )
+    assert body["reason"] == "replica-down"
+    for _ in range(20):
+        response = session.get(f"{NODES['app2']}/sala/all", timeout=10)
+        assert response.status_code == 200
+    supervisor.start("db2")
+    wait_until(
+        lambda: status(NODES["app2"])["reads_from"] == "replica", timeout=60, what="app2 back on replica"
+    )
+
+
+def test_writes_get_503_while_the_primary_is_down_and_work_after(healthy_cluster):
+    supervisor = healthy_cluster
+    session, _ = signed_up_user()
+    codigo = unique_code("PRE")
+    assert post_json(
+        session, f"{NODES['app2']}/sala/create", {"nombre": "a", "codigo": codigo, "capacidad": 1}
+    ).ok
+    wait_replicas_caught_up()
+    supervisor.stop("db1")
+    try:
+        response = post_json(
+            session,
+            f"{NODES['app2']}/sala/create",
+            {"nombre": "b", "codigo": unique_code("DOWN"), "capacidad": 1},
+            base=NODES["app2"],
+        )
+        assert response.status_code == 503
+        assert set(response.json()) == {"error", "fields"}
+        page = session.post(
+            f"{NODES['app3']}/salas/nueva/",
+            data={
+                "nombre": "c",
+                "codigo": unique_code("PAGE"),
+                "capacidad": 1,
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            },
+            headers={"Accept": "text/html", "X-CSRFToken": session.cookies["csrftoken"]},
+            timeout=10,
+        )
+        assert page.status_code == 503 and "text/html" in page.headers["Content-Type"]
+        # Reads go on from the replicas, with the rows written before the outage.
+        for node in ("app2", "app3"):
+            listing = session.get(f"{NODES[node]}/sala/all", params={"q": codigo}, timeout=10)
+            assert listing.status_code == 200 and listing.json()["count"] == 1
+        # Node 1 reads the primary: it says so instead of showing an empty list.
+        assert session.get(f"{NODES['app1']}/sala/all", timeout=10).status_code == 503
+        # Through nginx every read still succeeds.
+        for _ in range(12):
+            assert session.get(f"{NGINX}/sala/all", timeout=10).status_code == 200
+    finally:
+        supervisor.start("db1")
+    wait_until(lambda: DBS["db1"].alive(), timeout=60, what="db1 back")
+    response = wait_until(
+        lambda: (
+            (
+                r := post_json(
+                    session,
+                    f"{NODES['app2']}/sala/create",
+                    {"nombre": "d", "codigo": unique_code("BACK"), "capacidad": 1},
+                    base=NODES["app2"],
+                )
+            ).status_code
+            == 201
+            and r
+        ),
+        timeout=30,
+        what="writes to work again",
+    )
+    assert response.status_code == 201
+
+
+def test_a_replica_killed_mid_write_catches_up_without_losing_rows(healthy_cluster):
+    supervisor = healthy_cluster
+    session, _ = signed_up_user()
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set() and len(acknowledged) < 400:
+            codigo = unique_code("KILL")
+            response = post_json(
+                session,
+                f"{NODES['app1']}/sala/create",
+                {"nombre": "k", "codigo": codigo, "capacidad": 2},
+                base=NODES["app1"],
+            )
+            if response.status_code == 201:
+                acknowledged.append(codigo)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    wait_until(lambda: len(acknowledged) >= 30, timeout=60, what="writes under way")
+    old_pid = supervisor.kill("db2")
+    wait_until(lambda: len(acknowledged) >= 80, timeout=60, what="writes after the kill")
+    stop.set()
+    thread.join(timeout=60)
+    wait_until(
+        lambda: supervisor.state("db2") == "RUNNING" and supervisor.pid("db2") != old_pid,
+        timeout=60,
+        what="db2 restarted",
+    )
+    wait_until(DBS["db2"].alive, timeout=60, what="db2 answering")
+    wait_replicas_caught_up()
+    placeholders = ",".join(["%s"] * len(acknowledged))
+    for name in ("db1", "db2", "db3"):
+        found = DBS[name].scalar(
+            f"SELECT COUNT(*) FROM salas.salas_sala WHERE codigo IN ({placeholders})", acknowledged
+        )
+        assert found == len(acknowledged), f"{name} lost rows"
+    assert table_checksum(DBS["db1"]) == table_checksum(DBS["db2"]) == table_checksum(DBS["db3"])
+
+
+def test_status_through_nginx_names_a_node():
+    response = requests.get(f"{NGINX}/api/status", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["X-Node"] in NODES
