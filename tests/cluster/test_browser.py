@@ -1,0 +1,106 @@
+"""A person's whole visit, in headless Chromium through nginx."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.harness import NGINX, PASSWORD, ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("healthy_cluster")]
+
+SCREENSHOTS = ROOT / "reports" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def page(request):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).exists(), "chromium is missing: run `make deps-test`"
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(locale="es-ES")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+        context.close()
+        browser.close()
+
+
+def test_register_sign_in_create_edit_delete_sign_out(page):
+    name = f"nav{uuid.uuid4().hex[:8]}"
+    codigo = f"WEB-{uuid.uuid4().hex[:6]}".upper()
+
+    page.goto(f"{NGINX}/register")
+    assert "Crear una cuenta" in page.content()
+    page.fill("#id_username", name)
+    page.fill("#id_email", f"{name}@example.com")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("#register-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/dashboard")
+    assert "Cuenta creada" in page.content()
+
+    # Sign out and back in with the email address.
+    page.click("text=Cerrar sesión")
+    page.wait_for_url(f"{NGINX}/login")
+    page.fill("#id_username", f"{name}@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/dashboard")
+
+    page.click("text=Nueva sala")
+    page.fill("#id_nombre", "Sala del navegador")
+    page.fill("#id_codigo", codigo)
+    page.fill("#id_capacidad", "0")
+    page.click("#sala-form button[type=submit]")
+    # The browser itself refuses a capacity below 1 (the form's min attribute)...
+    assert page.eval_on_selector("#id_capacidad", "input => input.validity.rangeUnderflow")
+    # ...and the server explains a bad code, in Spanish, next to the field.
+    page.fill("#id_capacidad", "25")
+    page.fill("#id_codigo", "con espacio")
+    page.click("#sala-form button[type=submit]")
+    assert "Entre 3 y 20 caracteres: letras, dígitos y guiones." in page.inner_text(".has-errors")
+    page.fill("#id_codigo", codigo)
+    page.click("#sala-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/salas/{codigo}/")
+    assert page.inner_text("#capacidad") == "25"
+
+    # The new room is on the dashboard at once, whichever node answers.
+    page.goto(f"{NGINX}/dashboard?q={codigo}")
+    assert page.locator("#salas").inner_text().count(codigo) == 1
+
+    page.goto(f"{NGINX}/salas/{codigo}/editar/")
+    page.fill("#id_capacidad", "40")
+    page.click("#sala-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/salas/{codigo}/")
+    assert page.inner_text("#capacidad") == "40"
+
+    page.click("text=Eliminar")
+    page.click("#delete-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/dashboard")
+    assert "eliminada" in page.content()
+    page.goto(f"{NGINX}/dashboard?q={codigo}")
+    assert "No hay salas que coincidan." in page.content()
+
+    page.click("text=Cerrar sesión")
+    page.wait_for_url(f"{NGINX}/login")
+    page.goto(f"{NGINX}/dashboard")
+    assert page.url.startswith(f"{NGINX}/login")

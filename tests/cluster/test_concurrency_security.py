@@ -1,0 +1,184 @@
+"""Races decided by the database, and security promises, across all three nodes."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.cluster.harness import (
+    DBS,
+    NGINX,
+    NODES,
+    PASSWORD,
+    new_session,
+    post_json,
+    signed_up_user,
+    unique_code,
+    wait_replicas_caught_up,
+)
+
+pytestmark = pytest.mark.usefixtures("healthy_cluster")
+
+BASES = list(NODES.values())
+
+
+def test_fifty_parallel_creates_of_one_code_yield_exactly_one_room():
+    codigo = unique_code("RACE")
+    sessions = [signed_up_user(BASES[i % 3])[0] for i in range(50)]
+
+    def create(i: int) -> int:
+        base = BASES[i % 3]
+        body = {"nombre": f"carrera {i}", "codigo": codigo if i % 2 else codigo.lower(), "capacidad": 3}
+        return post_json(sessions[i], f"{base}/sala/create", body, base=base).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(create, range(50)))
+    assert statuses.count(201) == 1, statuses
+    assert statuses.count(409) == 49, statuses
+    assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.salas_sala WHERE codigo = %s", [codigo]) == 1
+
+
+def test_fifty_parallel_signups_with_one_email_yield_exactly_one_user():
+    email = f"carrera-{uuid.uuid4().hex[:8]}@example.com"
+
+    def register(i: int) -> int:
+        base = BASES[i % 3]
+        session = new_session()
+        body = {
+            "username": f"r{uuid.uuid4().hex[:10]}",
+            "email": email.upper() if i % 2 else email,
+            "password": PASSWORD,
+        }
+        return post_json(session, f"{base}/auth/register", body, base=base).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(register, range(50)))
+    assert statuses.count(201) == 1, statuses
+    assert statuses.count(409) == 49, statuses
+    assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.accounts_user WHERE email = %s", [email]) == 1
+
+
+def test_login_lockout_is_shared_by_every_node():
+    _, name = signed_up_user()
+    limit = 5
+    statuses = []
+    for i in range(limit):
+        session = new_session()
+        base = BASES[i % 3]
+        statuses.append(
+            post_json(
+                session, f"{base}/auth/login", {"username": name, "password": "mala"}, base=base
+            ).status_code
+        )
+    assert statuses[: limit - 1] == [401] * (limit - 1) and statuses[-1] == 429, statuses
+    for base in BASES:
+        session = new_session()
+        response = post_json(
+            session, f"{base}/auth/login", {"username": name, "password": PASSWORD}, base=base
+        )
+        assert response.status_code == 429, (base, response.status_code)
+    # An account that does not exist locks out the same way: no hint either way.
+    ghost = f"fantasma{uuid.uuid4().hex[:6]}"
+    ghost_statuses = [
+        post_json(
+            new_session(),
+            f"{BASES[i % 3]}/auth/login",
+            {"username": ghost, "password": "mala"},
+            base=BASES[i % 3],
+        ).status_code
+        for i in range(limit)
+    ]
+    assert ghost_statuses == statuses
+    assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.axes_accessattempt WHERE username = %s", [name]) == 1
+
+
+def test_users_cannot_touch_others_rooms_or_the_admin():
+    owner, _ = signed_up_user()
+    intruder, _ = signed_up_user()
+    codigo = unique_code("MINE")
+    assert (
+        post_json(
+            owner, f"{NGINX}/sala/create", {"nombre": "mía", "codigo": codigo, "capacidad": 2}
+        ).status_code
+        == 201
+    )
+    for base in BASES:
+        assert (
+            post_json(
+                intruder, f"{base}/sala/codigo/{codigo}", {"capacidad": 9}, base=base, method="PATCH"
+            ).status_code
+            == 403
+        )
+        assert (
+            post_json(intruder, f"{base}/sala/codigo/{codigo}", {}, base=base, method="DELETE").status_code
+            == 403
+        )
+    admin = intruder.get(
+        f"{NGINX}/admin/salas/sala/", headers={"Accept": "text/html"}, allow_redirects=False, timeout=10
+    )
+    assert admin.status_code == 302 and "/admin/login/" in admin.headers["Location"]
+    wait_replicas_caught_up()
+    assert DBS["db3"].scalar("SELECT capacidad FROM salas.salas_sala WHERE codigo = %s", [codigo]) == 2
+
+
+def test_passwords_are_stored_only_as_strong_hashes():
+    _, name = signed_up_user()
+    stored = DBS["db1"].scalar("SELECT password FROM salas.accounts_user WHERE username = %s", [name])
+    algorithm, iterations, _salt, _hash = stored.split("$")
+    assert algorithm in {"pbkdf2_sha256", "argon2", "scrypt"}
+    assert int(iterations) >= 600_000
+    assert PASSWORD not in stored
+
+
+def test_cookies_and_headers_through_nginx():
+    session = new_session()
+    page = session.get(f"{NGINX}/login", headers={"Accept": "text/html"}, timeout=10)
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Referrer-Policy" in page.headers
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    response = post_json(
+        session,
+        f"{NGINX}/auth/register",
+        {
+            "username": f"c{uuid.uuid4().hex[:8]}",
+            "email": f"{uuid.uuid4().hex[:8]}@example.com",
+            "password": PASSWORD,
+        },
+    )
+    cookies = response.raw.headers.getlist("Set-Cookie")
+    session_cookie = next(cookie for cookie in cookies if cookie.startswith("sessionid="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+
+
+def test_errors_never_leak_a_stack_trace():
+    session, _ = signed_up_user()
+    for path in ("/sala/codigo/%00", "/salas/%ff/", "/no/such/page", "/sala/all?page=999999999999999999999"):
+        response = session.get(f"{NGINX}{path}", timeout=10)
+        assert response.status_code < 500, (path, response.status_code)
+        assert "Traceback" not in response.text and "SECRET_KEY" not in response.text
+
+
+def test_csrf_is_required_through_nginx():
+    session, _ = signed_up_user()
+    response = session.post(
+        f"{NGINX}/sala/create", json={"nombre": "x", "codigo": unique_code("CS"), "capacidad": 1}, timeout=10
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]
+
+
+def test_nothing_listens_beyond_loopback():
+    output = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout
+    ports = {"3308", "3309", "3310", "5000", "5001", "5002", "8084"}
+    seen = set()
+    for line in output.splitlines():
+        local = line.split()[3]
+        address, _, port = local.rpartition(":")
+        if port in ports:
+            seen.add(port)
+            assert address in {"127.0.0.1", "[::1]"}, line
+    assert seen == ports
