@@ -9,6 +9,9 @@ from core.http import ApiError, api_view, json_response, parse_json_object
 from salas import selectors, services
 
 CREATE_FIELDS = ("nombre", "codigo", "capacidad")
+# Bounds for numeric query parameters: past these no page or filter can match,
+# and the numbers must still fit the database's and the JSON encoder's integers.
+MAX_PAGE = 1_000_000
 
 
 @api_view(["POST"])
@@ -24,15 +27,11 @@ def sala_create_api(request: HttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def sala_list_api(request: HttpRequest) -> HttpResponse:
-    page = _int_param(request, "page", default=1, minimum=1)
-    page_size = _int_param(request, "page_size", default=selectors.DEFAULT_PAGE_SIZE, minimum=1)
-    if page_size > selectors.MAX_PAGE_SIZE:
-        raise ApiError(
-            400,
-            _("Datos no válidos."),
-            {"page_size": [_("Como máximo %(max)d.") % {"max": selectors.MAX_PAGE_SIZE}]},
-        )
-    min_capacidad = _int_param(request, "min_capacidad", default=None, minimum=0)
+    page = _int_param(request, "page", default=1, minimum=1, maximum=MAX_PAGE)
+    page_size = _int_param(
+        request, "page_size", default=selectors.DEFAULT_PAGE_SIZE, minimum=1, maximum=selectors.MAX_PAGE_SIZE
+    )
+    min_capacidad = _int_param(request, "min_capacidad", default=None, minimum=0, maximum=MAX_PAGE)
     q = request.GET.get("q", "").strip()
     if len(q) > 100:
         raise ApiError(400, _("Datos no válidos."), {"q": [_("Como máximo 100 caracteres.")]})
@@ -57,7 +56,9 @@ def sala_detail_api(request: HttpRequest, codigo: str) -> HttpResponse:
     return json_response(selectors.sala_to_dict(sala))
 
 
-def _int_param(request: HttpRequest, name: str, *, default: int | None, minimum: int) -> int | None:
+def _int_param(
+    request: HttpRequest, name: str, *, default: int | None, minimum: int, maximum: int
+) -> int | None:
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default
@@ -69,4 +70,6 @@ def _int_param(request: HttpRequest, name: str, *, default: int | None, minimum:
         raise ApiError(
             400, _("Datos no válidos."), {name: [_("Debe ser al menos %(min)d.") % {"min": minimum}]}
         )
+    if value > maximum:
+        raise ApiError(400, _("Datos no válidos."), {name: [_("Como máximo %(max)d.") % {"max": maximum}]})
     return value

@@ -18,5 +18,7 @@ class SalaForm(forms.Form):
 
 class SalaFilterForm(forms.Form):
     q = forms.CharField(label=_("Buscar"), required=False, max_length=100)
-    min_capacidad = forms.IntegerField(label=_("Capacidad mínima"), required=False, min_value=0)
-    page = forms.IntegerField(required=False, min_value=1)
+    min_capacidad = forms.IntegerField(
+        label=_("Capacidad mínima"), required=False, min_value=0, max_value=10**6
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**6)

@@ -11,6 +11,7 @@ database.
 from __future__ import annotations
 
 import configparser
+import fnmatch
 import json
 import os
 import re
@@ -484,3 +485,23 @@ def test_build_context_leaves_secrets_and_local_state_out() -> None:
     ignored = {line.strip() for line in (REPO / ".dockerignore").read_text().splitlines() if line.strip()}
 
     assert {".env", ".venv/", ".state/", ".git/", "staticfiles/"} <= ignored
+
+
+def test_build_context_keeps_what_the_images_use() -> None:
+    patterns = [
+        line.strip().rstrip("/")
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    needed = [
+        "requirements.txt",
+        "manage.py",
+        "cluster/gunicorn.conf.py",
+        "nginx/nginx.conf.template",
+        "docker/migrate.sh",
+        "static/css",
+    ]
+    for path in needed:
+        prefixes = ["/".join(path.split("/")[: i + 1]) for i in range(path.count("/") + 1)]
+        hits = [p for p in patterns for prefix in prefixes if fnmatch.fnmatchcase(prefix, p)]
+        assert not hits, f"{path} is excluded from the build context by {hits}"

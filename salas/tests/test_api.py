@@ -79,7 +79,18 @@ def test_list_newest_first_and_filters(user_api, user):
     assert [s["codigo"] for s in user_api.send("GET", "/sala/all?q=peq").json()["salas"]] == ["PEQ-1"]
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "page_size=501", "min_capacidad=-1", "page_size=abc"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "page=x",
+        "page_size=501",
+        "min_capacidad=-1",
+        "page_size=abc",
+        "page=99999999999999999999999",
+        "min_capacidad=99999999999999999999999",
+    ],
+)
 def test_list_bad_parameters_are_400(user_api, query):
     response = user_api.send("GET", f"/sala/all?{query}")
     assert response.status_code == 400

@@ -90,3 +90,14 @@ def test_admin_add_goes_through_the_service(client, staff_user, user):
     )
     assert response.status_code == 302
     assert Sala.objects.get(codigo="ADM-1").owner == user
+
+
+@pytest.mark.parametrize(
+    "query", ["page=99999999999999999999", "min_capacidad=99999999999999999999", "page=-3"]
+)
+def test_dashboard_with_absurd_filters_shows_all_rooms_with_a_notice(signed_in, user, query):
+    SalaFactory(owner=user, codigo="SIGUE-1")
+    response = signed_in.get(f"/dashboard?{query}")
+    assert response.status_code == 200
+    assert "SIGUE-1" in response.content.decode()
+    assert "Filtro no válido" in response.content.decode()

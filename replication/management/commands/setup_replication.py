@@ -120,6 +120,7 @@ class Command(BaseCommand):
             # A fresh MySQL replica holds its own init transactions, and so does
             # the primary: start both from the primary's position before this
             # command wrote anything, so the init users are not replayed (1396).
+            replica.execute("SET GLOBAL super_read_only = OFF")  # set again by _read_only below
             replica.execute("RESET BINARY LOGS AND GTIDS")
             if start:
                 replica.execute("SET GLOBAL gtid_purged = %s", [start])

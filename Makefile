@@ -1,0 +1,65 @@
+# salas: the one front door. `make` or `make help` lists the targets.
+# The work is done by cluster/cluster.py (standard library only, runs before .venv exists).
+
+PYTHON ?= python3
+CLUSTER := $(PYTHON) cluster/cluster.py
+VENV_BIN := .venv/bin
+# start/stop/restart/logs: SERVICE=nginx|app1|app2|app3|db1|db2|db3
+SERVICE ?=
+# logs: FOLLOW=1 follows the log
+FOLLOW ?=
+# test: extra pytest arguments, e.g. PYTEST_ARGS="-k rooms -x"
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help deps deps-test up status start stop restart logs down clean lint test loadtest bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+deps: ## OS packages (apt-get, only what is missing) and .venv
+	$(CLUSTER) deps
+
+deps-test: ## deps plus test-only packages: chromium, chromium-driver, docker-compose
+	$(CLUSTER) deps --test
+
+up: ## start db1..db3, app1..app3, nginx (idempotent); CLUSTER_SKIP_DJANGO=1: dbs + nginx only
+	$(CLUSTER) up
+
+status: ## supervisor state and a health probe of each service (exit 3 if one is unhealthy)
+	$(CLUSTER) status
+
+start: ## start one service: make start SERVICE=db2
+	$(CLUSTER) start "$(SERVICE)"
+
+stop: ## stop one service (it stays stopped): make stop SERVICE=db2
+	$(CLUSTER) stop "$(SERVICE)"
+
+restart: ## restart one service; app nodes reload gracefully (HUP): make restart SERVICE=app1
+	$(CLUSTER) restart "$(SERVICE)"
+
+logs: ## last 100 lines of a service's log: make logs SERVICE=nginx [FOLLOW=1]
+	$(CLUSTER) logs "$(SERVICE)" $(if $(FOLLOW),--follow)
+
+down: ## stop everything, supervisord included (data kept)
+	$(CLUSTER) down
+
+clean: ## down, then delete all cluster state, databases included
+	$(CLUSTER) clean
+
+lint: ## ruff check and ruff format --check
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+
+test: ## deps-test, up, lint, pytest against the cluster (which stays up: make down)
+	$(CLUSTER) deps --test
+	$(CLUSTER) up
+	$(MAKE) --no-print-directory lint
+	$(CLUSTER) pytest $(PYTEST_ARGS)
+
+loadtest: ## load test through nginx (not yet)
+	$(CLUSTER) loadtest
+
+bench: ## benchmark (not yet)
+	$(CLUSTER) bench

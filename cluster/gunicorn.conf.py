@@ -1,0 +1,60 @@
+"""gunicorn settings for one salas node (app1..app3 locally, an app container in Docker).
+
+Started by supervisord as
+    gunicorn salas_project.wsgi:application -c cluster/gunicorn.conf.py \
+        --bind 127.0.0.1:5000 --name app1 --pid .state/run/app1.pid
+with NODE_NAME set per node. Everything here can be overridden on the command line.
+
+Sizing (local cluster on a 2-core machine): 3 nodes x 2 workers x 4 threads.
+- 2 worker processes per node, 6 in all: the GIL lets one thread per process run
+  Python at a time, so 6 processes keep both cores busy even while some threads
+  wait on MariaDB, without so many that context switches and memory (~70 MB each)
+  grow. A worker that dies or is recycled leaves its sibling serving.
+- 4 threads per worker (gthread): most request time is spent waiting on the
+  database, and threads overlap that wait. That makes 8 requests in flight per
+  node, 24 in all, before nginx queues.
+- Database connections: with CONN_MAX_AGE each thread keeps at most one
+  connection to the primary and one to its replica, so at most 3 x 8 = 24 per
+  server, far below max_connections=300.
+GUNICORN_WORKERS and GUNICORN_THREADS override the numbers (a Docker host with more
+cores, a benchmark).
+
+Reloads: `make restart SERVICE=app1` sends HUP. gunicorn re-reads this file, starts
+new workers (which import the code afresh, since preload_app is off) and retires
+the old ones gracefully, so no request is dropped.
+"""
+
+import os
+
+_node = os.environ.get("NODE_NAME", "local")
+
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+# Same limit as nginx's proxy_read_timeout: a request nginx gave up on is not worth
+# finishing.
+timeout = 30
+# On HUP or TERM a worker may finish its requests for this long; supervisord's
+# stopwaitsecs (30) is longer.
+graceful_timeout = 20
+# Longer than nginx's upstream keepalive_timeout (4 s), so nginx closes idle
+# connections first (see nginx/nginx.conf.template).
+keepalive = 5
+# Recycle workers now and then (bounds slow leaks); the jitter stops all six from
+# restarting at the same moment.
+max_requests = 1000
+max_requests_jitter = 100
+
+# The default control socket (~/.gunicorn/gunicorn.ctl) is shared by every instance
+# on the machine, so three nodes would clash; supervisord signals are enough here.
+control_socket_disable = True
+# Heartbeat files in memory, not on a possibly slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+proc_name = f"salas-{_node}"
+
+# Both logs to stdout/stderr: supervisord writes them to .state/logs/<node>.log,
+# Docker to the container log. The request id is the one nginx set (or passed on).
+accesslog = "-"
+errorlog = "-"
+access_log_format = f'%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss node={_node} rid=%({{x-request-id}}i)s "%(a)s"'
