@@ -120,7 +120,9 @@ class Database:
 class App:
     name: str
     port: int
-    replica: Database | None
+    replica: Database
+    # "primary": read the primary, and the replica only while the primary is down.
+    read_preference: str = "replica"
 
 
 DATABASES = (
@@ -129,7 +131,12 @@ DATABASES = (
     Database("db3", 3310, 3, replica=True),
 )
 PRIMARY = DATABASES[0]
-APPS = (App("app1", 5000, None), App("app2", 5001, DATABASES[1]), App("app3", 5002, DATABASES[2]))
+# Node 1 reads the primary; db2 is its fallback for reads while the primary is down.
+APPS = (
+    App("app1", 5000, DATABASES[1], read_preference="primary"),
+    App("app2", 5001, DATABASES[1]),
+    App("app3", 5002, DATABASES[2]),
+)
 SERVICES = ("nginx", "app1", "app2", "app3", "db1", "db2", "db3")
 STATUS_ORDER = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx")
 # Front to back; replicas before the primary, so they stop at a quiet point.
@@ -673,9 +680,12 @@ def app_program(layout: Layout, app: App, env: dict[str, str]) -> str:
             str(layout.app_pid(app)),
         ]
     )
-    variables = {"NODE_NAME": app.name, "PYTHONUNBUFFERED": "1"}
-    if app.replica:
-        variables["REPLICA_DATABASE_URL"] = replica_url(env["DATABASE_URL"], app.replica.port)
+    variables = {
+        "NODE_NAME": app.name,
+        "PYTHONUNBUFFERED": "1",
+        "REPLICA_DATABASE_URL": replica_url(env["DATABASE_URL"], app.replica.port),
+        "READ_PREFERENCE": app.read_preference,
+    }
     return program_section(
         app.name,
         sv(command),

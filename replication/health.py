@@ -59,6 +59,7 @@ REASON_DOWN = "replica-down"
 REASON_BROKEN = "replication-broken"
 REASON_LAG = "replica-lag"
 REASON_PRIMARY_DOWN = "primary-down"  # replica usable although its IO thread waits
+REASON_PRIMARY_PREFERRED = "primary-preferred"  # node 1 while the primary is up
 
 
 class _Cached(Generic[T]):
@@ -172,6 +173,24 @@ def replica_failed() -> None:
     _replica.invalidate()
 
 
+def primary_failed() -> None:
+    """A query on the primary just failed: re-check it before trusting it again."""
+    _primary.invalidate()
+
+
+def default_route() -> tuple[str, str]:
+    """Where reads go, and why, when nothing about the client says otherwise."""
+    if not settings.READ_REPLICA_ENABLED:
+        return PRIMARY, REASON_DISABLED
+    if settings.READ_PREFERENCE == "primary":
+        if primary_health().reachable:
+            return PRIMARY, REASON_PRIMARY_PREFERRED
+        verdict = replica_health()
+        return (REPLICA, REASON_PRIMARY_DOWN) if verdict.usable else (PRIMARY, REASON_PRIMARY_DOWN)
+    verdict = replica_health()
+    return (REPLICA, verdict.reason) if verdict.usable else (PRIMARY, verdict.reason)
+
+
 def read_alias() -> str:
-    """Where reads go when nothing about the request says otherwise."""
-    return REPLICA if replica_health().usable else PRIMARY
+    """Where reads go outside a request (commands, shell)."""
+    return default_route()[0]

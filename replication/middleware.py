@@ -41,35 +41,47 @@ class ReadRoutingMiddleware:
         route: state.ReadRoute | None = getattr(request, "read_route", None)
         if (
             route is None
-            or route.alias != REPLICA
+            or route.retried
+            or route.wrote
             or request.method not in SAFE_METHODS
             or not isinstance(exception, OperationalError | InterfaceError)
             or request.resolver_match is None
         ):
             return None
-        # The replica failed mid-request (it died since the last health check):
-        # a read is safe to answer again, from the primary.
-        logger.warning("replica read failed, retrying on the primary: %s", exception)
-        health.replica_failed()
-        connections[REPLICA].close()
-        route.pin_to_primary(health.REASON_DOWN)
+        # The server this read used failed since its last health check. A read
+        # is safe to answer again, from the other server if that one is fit.
+        failed = route.alias
+        connections[failed].close()
+        if failed == REPLICA:
+            health.replica_failed()
+            route.pin_to_primary(health.REASON_DOWN)
+        else:
+            health.primary_failed()
+            if not (settings.READ_REPLICA_ENABLED and self._replica_serves(request)):
+                return None
+            route.alias, route.reason = REPLICA, health.REASON_PRIMARY_DOWN
+        route.retried = True
+        logger.warning("read on %s failed, answering from %s: %s", failed, route.alias, exception)
         match = request.resolver_match
         try:
             return match.func(request, *match.args, **match.kwargs)
         except (OperationalError, InterfaceError):
-            return None  # the primary failed too: DatabaseUnavailableMiddleware answers 503
+            return None  # both failed: DatabaseUnavailableMiddleware answers 503
+
+    @classmethod
+    def _choose_route(cls, request: HttpRequest) -> state.ReadRoute:
+        alias, reason = health.default_route()
+        if alias == REPLICA and not cls._replica_serves(request):
+            # The client's own last write has not reached the replica: read the
+            # primary (if the primary is down, an honest 503 beats an older state).
+            return state.ReadRoute(PRIMARY, "read-your-writes")
+        return state.ReadRoute(alias, reason)
 
     @staticmethod
-    def _choose_route(request: HttpRequest) -> state.ReadRoute:
-        if not settings.READ_REPLICA_ENABLED:
-            return state.ReadRoute(PRIMARY, health.REASON_DISABLED)
-        verdict = health.replica_health()
-        if not verdict.usable:
-            return state.ReadRoute(PRIMARY, verdict.reason)
+    def _replica_serves(request: HttpRequest) -> bool:
+        """Whether the replica holds the client's own last write (if any)."""
         gtid = consistency.client_gtid(request)
-        if gtid and not consistency.replica_has_applied(gtid):
-            return state.ReadRoute(PRIMARY, "read-your-writes")
-        return state.ReadRoute(REPLICA, verdict.reason)
+        return not gtid or consistency.replica_has_applied(gtid)
 
 
 def _spy_on_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict) -> Any:

@@ -15,6 +15,7 @@ class ReadRoute:
     alias: str
     reason: str
     wrote: bool = False
+    retried: bool = False
 
     def pin_to_primary(self, reason: str) -> None:
         self.alias = "default"

@@ -126,8 +126,14 @@ DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 
 DATABASE_ROUTERS = ["replication.router.PrimaryReplicaRouter"]
 
-# Whether this node has a replica of its own to read from.
+# Whether this node has a replica to read from.
 READ_REPLICA_ENABLED = bool(_REPLICA_URL)
+# "replica": read the replica while it is fit (nodes 2 and 3). "primary": read the
+# primary, and the replica only while the primary is down (node 1, whose replica
+# is a fallback so that it keeps serving reads through a primary outage).
+READ_PREFERENCE = env("READ_PREFERENCE", default="replica")
+if READ_PREFERENCE not in {"replica", "primary"}:
+    raise ImproperlyConfigured("READ_PREFERENCE must be 'replica' or 'primary'")
 # Above this lag (seconds) reads leave the replica for the primary.
 REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
 # How long a replica health verdict is reused before the replica is asked again.
