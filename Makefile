@@ -58,8 +58,8 @@ test: ## deps-test, up, lint, pytest against the cluster (which stays up: make d
 	$(MAKE) --no-print-directory lint
 	$(CLUSTER) pytest $(PYTEST_ARGS)
 
-loadtest: ## load test through nginx (not yet)
-	$(CLUSTER) loadtest
+loadtest: ## Locust web UI on http://127.0.0.1:8089 against nginx (form prefilled: 20 users, 5 min)
+	$(VENV_BIN)/locust -f locustfile.py --host http://127.0.0.1:8084 --web-host 127.0.0.1 --web-port 8089 -u 20 -r 10 -t 5m
 
-bench: ## benchmark (not yet)
-	$(CLUSTER) bench
+bench: ## benchmark through nginx (wrk + Locust, SQL per request, RSS); BENCH_ARGS="--duration 10"
+	$(VENV_BIN)/python bench/run.py $(BENCH_ARGS)

@@ -16,7 +16,8 @@ the status. A failing step names the log to read and the command exits 1.
 
 Subcommands: up, status, start|stop|restart|logs SERVICE, down (stop everything,
 keep the data), clean (down, then delete all state), deps [--test], pytest
-[ARGS] (pytest against the cluster's primary), loadtest and bench (not yet).
+[ARGS] (pytest against the cluster's primary). Load tests live in locustfile.py
+and bench/run.py (make loadtest, make bench).
 
 Where things live:
     .state/                  git-ignored: supervisord.conf, logs/ (db1.err,
@@ -1539,11 +1540,6 @@ def run_pytest(pytest_args: Sequence[str]) -> int:
     os.execve(pytest, [pytest, *pytest_args], {**os.environ, "DATABASE_URL": url})
 
 
-def cmd_not_yet(args: argparse.Namespace) -> int:
-    say(f"{args.command}: not yet implemented (cluster/cluster.py cmd_{args.command})")
-    return 1
-
-
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -1566,8 +1562,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     deps.add_argument("--test", action="store_true", help="also chromium, docker-compose")
     deps.set_defaults(handler=cmd_deps)
     commands.add_parser("pytest", help="pytest against the cluster (args passed on)")
-    for name in ("loadtest", "bench"):
-        commands.add_parser(name, help="not yet").set_defaults(handler=cmd_not_yet)
     return parser.parse_args(argv)
 
 
