@@ -12,7 +12,7 @@ class SalaAdmin(admin.ModelAdmin):
     search_fields = ("codigo", "nombre", "owner__username", "owner__email")
     raw_id_fields = ("owner",)
     list_select_related = ("owner",)
-    ordering = ("-created_at",)
+    ordering = ("-id",)
     readonly_fields = ("created_at", "updated_at")
 
     # Staff manage every room, as the services allow; no per-model permission setup needed.
