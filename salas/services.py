@@ -78,9 +78,13 @@ def _normalise(sala: Sala) -> None:
 
 
 def _save(sala: Sala) -> Sala:
+    # Field rules are checked here; uniqueness, the capacity range and the owner
+    # reference are left to the database's own constraints, which decide races
+    # anyway: asking first would cost three more queries per write on the
+    # primary and still be wrong under concurrency. Their errors map below.
+    sala.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic(using="default"):
-            sala.full_clean()
             sala.save(using="default")
     except IntegrityError as exc:
         if "salas_sala_codigo_unique" in str(exc) or exc.args[0] == 1062:
