@@ -22,10 +22,12 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         user_model = get_user_model()
-        field = "email__iexact" if "@" in username else "username__iexact"
-        try:
-            user = user_model._default_manager.using("default").get(**{field: username})
-        except user_model.DoesNotExist:
+        users = user_model._default_manager.using("default")
+        # A username may itself contain "@": try it as a username first.
+        user = users.filter(username__iexact=username).first()
+        if user is None and "@" in username:
+            user = users.filter(email__iexact=username).first()
+        if user is None:
             # Run the hasher anyway so a missing account takes as long as a wrong password.
             user_model().set_password(password)
             return None

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.forms import LoginForm, RegisterForm
 from accounts.models import User
@@ -60,7 +60,7 @@ class LogoutPageView(auth_views.LogoutView):
 # --- JSON ---------------------------------------------------------------------------
 
 
-@require_GET
+@api_view(["GET"], login_required=False)
 @ensure_csrf_cookie
 def csrf_api(request: HttpRequest) -> HttpResponse:
     """Hand a JSON client the CSRF cookie it must echo in X-CSRFToken."""
@@ -84,6 +84,8 @@ def login_api(request: HttpRequest) -> HttpResponse:
     identifier = data.get("username") if data.get("username") is not None else data.get("email")
     body = {"username": identifier, "password": data.get("password")}
     fields = _required_strings(body, ("username", "password"))
+    if len(fields["username"]) > 254:
+        raise ApiError(400, _("Datos no válidos."), {"username": [_("Como máximo 254 caracteres.")]})
     user = authenticate(request, username=fields["username"], password=fields["password"])
     if user is None:
         return json_error(401, _("Usuario, correo o contraseña incorrectos."))
@@ -91,7 +93,7 @@ def login_api(request: HttpRequest) -> HttpResponse:
     return json_response(user_to_dict(user))
 
 
-@require_POST
+@api_view(["POST"], login_required=False)
 def logout_api(request: HttpRequest) -> HttpResponse:
     logout(request)
     return json_response({"detail": _("Sesión cerrada.")})

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -65,9 +66,19 @@ class DatabaseUnavailableMiddleware:
         if wants_json(request):
             response = json_error(503, message)
         else:
+            _forget_user_if_unreadable(request)
             response = render(request, "503.html", {"message": message}, status=503)
         response["Retry-After"] = "5"
         return response
+
+
+def _forget_user_if_unreadable(request: HttpRequest) -> None:
+    # The page's header names the signed-in user; if the user cannot be loaded
+    # either, render it anonymous rather than fail a second time.
+    try:
+        request.user.is_authenticated  # noqa: B018 - forces the lazy lookup
+    except DatabaseError:
+        request.user = AnonymousUser()
 
 
 def _is_read_only_error(exception: DatabaseError) -> bool:

@@ -17,7 +17,7 @@ from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 
 from replication.health import PRIMARY, REPLICA, connection_flavor
-from replication.sql import session_last_gtid, wait_for_gtid
+from replication.sql import primary_gtid_position, wait_for_gtid
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +54,18 @@ def replica_has_applied(gtid: str) -> bool:
 
 
 def remember_write(response: HttpResponse) -> None:
-    """Hand the client the GTID of the write this request just committed."""
+    """Hand the client a position that covers the write this request just made.
+
+    The primary's whole binlog position, read after the request's transaction
+    ended, covers the client's own commit whatever else happened; it only ever
+    grows, so a later cookie never points before an earlier one. (The session's
+    own @@last_gtid would not do: on a reused connection, after a write that
+    rolled back, it names some older request's write.)
+    """
     try:
         flavor = connection_flavor(PRIMARY)
         with connections[PRIMARY].cursor() as cursor:
-            cursor.execute(session_last_gtid(flavor))
+            cursor.execute(primary_gtid_position(flavor))
             (gtid,) = cursor.fetchone()
     except DatabaseError as exc:
         logger.warning("could not read the GTID of a write: %s", exc)

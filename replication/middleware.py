@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
@@ -48,25 +47,29 @@ class ReadRoutingMiddleware:
             or request.resolver_match is None
         ):
             return None
-        # The server this read used failed since its last health check. A read
-        # is safe to answer again, from the other server if that one is fit.
-        failed = route.alias
-        connections[failed].close()
-        if failed == REPLICA:
-            health.replica_failed()
-            route.pin_to_primary(health.REASON_DOWN)
-        else:
-            health.primary_failed()
-            if not (settings.READ_REPLICA_ENABLED and self._replica_serves(request)):
-                return None
-            route.alias, route.reason = REPLICA, health.REASON_PRIMARY_DOWN
-        route.retried = True
-        logger.warning("read on %s failed, answering from %s: %s", failed, route.alias, exception)
+        # A server this read used failed since the last health check (which
+        # one is not always clear: an admin view reads the primary inside its
+        # transaction). A read is safe to answer again: re-check both servers
+        # and retry once on the route they allow now.
+        health.replica_failed()
+        health.primary_failed()
+        for alias in (PRIMARY, REPLICA):
+            connections[alias].close()
+        retry = self._choose_route(request)
+        fit = health.primary_health().reachable if retry.alias == PRIMARY else health.replica_health().usable
+        if not fit:
+            return None  # DatabaseUnavailableMiddleware answers 503
+        logger.warning("read on %s failed, answering again from %s: %s", route.alias, retry.alias, exception)
+        route.alias, route.reason, route.retried = retry.alias, retry.reason, True
         match = request.resolver_match
         try:
-            return match.func(request, *match.args, **match.kwargs)
+            response = match.func(request, *match.args, **match.kwargs)
+            # A failure while a TemplateResponse rendered: Django will not render this one.
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
         except (OperationalError, InterfaceError):
-            return None  # both failed: DatabaseUnavailableMiddleware answers 503
+            return None
+        return response
 
     @classmethod
     def _choose_route(cls, request: HttpRequest) -> state.ReadRoute:

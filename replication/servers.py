@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 import MySQLdb
 import MySQLdb.cursors
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from replication.sql import Flavor, ReplicaStatus, detect_flavor, parse_replica_status, show_replica_status
 
@@ -77,8 +78,12 @@ class Server:
 
 
 def primary_server() -> Server:
+    if not settings.REPLICATION_PRIMARY_URL:
+        raise ImproperlyConfigured("REPLICATION_PRIMARY_URL is not set (see .env.example)")
     return Server("db1", settings.REPLICATION_PRIMARY_URL)
 
 
 def replica_servers() -> list[Server]:
+    if not settings.REPLICATION_REPLICA_URLS:
+        raise ImproperlyConfigured("REPLICATION_REPLICA_URLS is not set (see .env.example)")
     return [Server(name, url) for name, url in settings.REPLICATION_REPLICA_URLS.items()]

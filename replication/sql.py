@@ -102,15 +102,6 @@ def primary_gtid_position(flavor: Flavor) -> str:
     return "SELECT @@GLOBAL.gtid_binlog_pos" if flavor.is_mariadb else "SELECT @@GLOBAL.gtid_executed"
 
 
-def session_last_gtid(flavor: Flavor) -> str:
-    """The query for a GTID that covers this session's last committed write.
-
-    MariaDB tracks the session's own last GTID; MySQL's global executed set is
-    a superset of it, which is just as correct for read-your-writes.
-    """
-    return "SELECT @@SESSION.last_gtid" if flavor.is_mariadb else "SELECT @@GLOBAL.gtid_executed"
-
-
 def wait_for_gtid(flavor: Flavor) -> str:
     """Block until the replica has applied a GTID position, or a timeout (seconds) passes.
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
 
-from core.http import json_response
+from core.http import api_view, json_response
 from replication import health
 from replication.health import PRIMARY
 
 
-@require_GET
+@api_view(["GET"], login_required=False)
 def status(request: HttpRequest) -> HttpResponse:
     route = getattr(request, "read_route", None)
     reads_from = "primary" if route is None or route.alias == PRIMARY else "replica"
@@ -25,7 +26,7 @@ def status(request: HttpRequest) -> HttpResponse:
         "reason": route.reason if route else health.REASON_DISABLED,
         # Which server answered this node's health check for its read source.
         "read_server_id": primary.server_id if reads_from == "primary" else replica.server_id,
-        "primary": {"reachable": primary.reachable, "error": primary.error or None},
+        "primary": {"reachable": primary.reachable, "error": _error_code(primary.error)},
         "replica": _replica_body(replica) if settings.READ_REPLICA_ENABLED else None,
         "writes": "ok" if primary.reachable else "unavailable",
     }
@@ -41,5 +42,13 @@ def _replica_body(replica: health.ReplicaHealth) -> dict:
         "sql_running": status.sql_running if status else None,
         "seconds_behind": status.seconds_behind if status else None,
         "delay": status.sql_delay if status else None,
-        "last_error": (status.last_error if status else replica.error) or None,
+        "last_error": _error_code((status.last_error if status else replica.error) or ""),
     }
+
+
+def _error_code(message: str) -> str | None:
+    """Only the server's error number: the text (in the node log) may quote user data."""
+    if not message:
+        return None
+    match = re.search(r"\b(\d{4})\b", message)
+    return f"error {match[1]}" if match else "error"

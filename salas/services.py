@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -37,8 +38,19 @@ def sala_update(*, sala: Sala, actor: User, data: dict[str, Any]) -> Sala:
         raise ValidationError(
             {name: ValidationError(_("Campo no editable."), code="not_editable") for name in sorted(unknown)}
         )
+    if "owner" in data and not isinstance(data["owner"], User):
+        raise ValidationError({"owner": ValidationError(_("Propietario no válido."), code="invalid")})
     with transaction.atomic(using="default"):
-        locked = Sala.objects.using("default").select_for_update().select_related("owner").get(pk=sala.pk)
+        locked = (
+            Sala.objects.using("default")
+            .select_for_update()
+            .select_related("owner")
+            .filter(pk=sala.pk)
+            .first()
+        )
+        if locked is None:
+            # Deleted since the caller read it (possibly from a lagging replica).
+            raise Http404(sala.codigo)
         if not sala_can_manage(user=actor, sala=locked):
             raise PermissionDenied
         for name, value in data.items():

@@ -113,13 +113,21 @@ def _database(url: str) -> dict:
     return config
 
 
-_PRIMARY_URL = env("DATABASE_URL", default="mysql://salas:salas-dev@127.0.0.1:3308/salas")
+_PRIMARY_URL = env(
+    "DATABASE_URL",
+    # Local development default, only with DJANGO_DEBUG=1.
+    default="mysql://salas:salas-dev@127.0.0.1:3308/salas" if DEBUG else "",
+)
+if not _PRIMARY_URL:
+    raise ImproperlyConfigured("DATABASE_URL is not set (see .env.example; make up writes .env).")
 _REPLICA_URL = env("REPLICA_DATABASE_URL", default="")
 
 DATABASES = {
     "default": _database(_PRIMARY_URL),
     "replica": _database(_REPLICA_URL or _PRIMARY_URL),
 }
+# A hung replica must not hold a request long: reads have the primary to go to.
+DATABASES["replica"]["OPTIONS"]["read_timeout"] = env.int("REPLICA_READ_TIMEOUT", default=3)
 # In unit tests the replica alias is the primary itself; replication proper is
 # tested against the real cluster (tests/cluster).
 DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
@@ -146,20 +154,20 @@ READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", defau
 # Administrative connections (not the app user): the primary and each replica,
 # as `name=url` pairs. The source host/port is the primary as the replicas see
 # it (127.0.0.1:3308 locally, db1:3306 under Docker Compose).
-REPLICATION_PRIMARY_URL = env(
-    "REPLICATION_PRIMARY_URL", default="mysql://salas_admin:salas-admin-dev@127.0.0.1:3308/"
-)
-REPLICATION_REPLICA_URLS = env.dict(
-    "REPLICATION_REPLICA_URLS",
-    default={
-        "db2": "mysql://salas_admin:salas-admin-dev@127.0.0.1:3309/",
-        "db3": "mysql://salas_admin:salas-admin-dev@127.0.0.1:3310/",
-    },
-)
+REPLICATION_PRIMARY_URL = env("REPLICATION_PRIMARY_URL", default="")
+REPLICATION_REPLICA_URLS = env.dict("REPLICATION_REPLICA_URLS", default={})
 REPLICATION_SOURCE_HOST = env("REPLICATION_SOURCE_HOST", default="127.0.0.1")
 REPLICATION_SOURCE_PORT = env.int("REPLICATION_SOURCE_PORT", default=3308)
 REPLICATION_USER = env("REPLICATION_USER", default="repl")
-REPLICATION_PASSWORD = env("REPLICATION_PASSWORD", default="repl-dev")  # local dev default
+REPLICATION_PASSWORD = env("REPLICATION_PASSWORD", default="")
+
+# The Django admin account `manage.py ensure_admin` creates (make up runs it).
+# With no password, one is generated and printed once.
+BOOTSTRAP_ADMIN = {
+    "username": env("DJANGO_ADMIN_USERNAME", default="admin"),
+    "email": env("DJANGO_ADMIN_EMAIL", default="admin@example.com"),
+    "password": env("DJANGO_ADMIN_PASSWORD", default=""),
+}
 
 # --- Auth ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -196,6 +204,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.lockout_username"
 AXES_VERBOSE = False
 # Successful sign-ins are already in the node logs; one write fewer per login.
 AXES_DISABLE_ACCESS_LOG = True

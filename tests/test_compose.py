@@ -353,19 +353,18 @@ def test_setup_replication_reaches_every_server_inside_the_network(config: dict[
 
 def test_nodes_write_to_db1_and_read_their_own_replica(config: dict[str, Any]) -> None:
     services = _services(config)
-    expected_replica = {"app1": None, "app2": "db2", "app3": "db3"}
-    for node, replica in expected_replica.items():
+    # app1 reads db1 and keeps db2 only as its fallback while db1 is down.
+    expected = {"app1": ("db2", "primary"), "app2": ("db2", "replica"), "app3": ("db3", "replica")}
+    for node, (replica, preference) in expected.items():
         env = _environment(services[node])
         assert env["NODE_NAME"] == node
         primary = urlsplit(env["DATABASE_URL"])
         assert primary.scheme == "mysql", node
         assert (primary.hostname, primary.port, primary.path) == ("db1", 3306, "/salas"), node
-        if replica is None:
-            assert "REPLICA_DATABASE_URL" not in env, node
-        else:
-            url = urlsplit(env["REPLICA_DATABASE_URL"])
-            assert (url.hostname, url.port, url.path) == (replica, 3306, "/salas"), node
-            assert (url.username, url.password) == (primary.username, primary.password), node
+        assert env.get("READ_PREFERENCE", "replica") == preference, node
+        url = urlsplit(env["REPLICA_DATABASE_URL"])
+        assert (url.hostname, url.port, url.path) == (replica, 3306, "/salas"), node
+        assert (url.username, url.password) == (primary.username, primary.password), node
 
 
 def test_nodes_trust_only_the_network_nginx_is_on(config: dict[str, Any]) -> None:

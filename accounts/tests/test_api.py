@@ -97,3 +97,35 @@ def test_login_locks_out_after_repeated_failures_whether_or_not_the_user_exists(
     # Even the right password is refused while locked out.
     response = api.send("POST", "/auth/login", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 429
+
+
+def test_login_with_an_absurdly_long_name_is_400(api):
+    response = api.send("POST", "/auth/login", {"username": "x" * 300, "password": "mala"})
+    assert response.status_code == 400
+    assert "username" in response.json()["fields"]
+
+
+def test_a_username_with_an_at_sign_can_sign_in(api):
+    from accounts.tests.factories import UserFactory
+
+    UserFactory(username="ana@casa", email="ana@example.com", password=PASSWORD)
+    response = api.send("POST", "/auth/login", {"username": "ana@casa", "password": PASSWORD})
+    assert response.status_code == 200
+
+
+def test_username_and_email_share_one_lockout_budget(api, user, settings):
+    limit = settings.AXES_FAILURE_LIMIT
+    names = [user.username if i % 2 else user.email.upper() for i in range(limit)]
+    statuses = [
+        api.send("POST", "/auth/login", {"username": n, "password": "mala"}).status_code for n in names
+    ]
+    assert statuses[-1] == 429, statuses
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/auth/logout"), ("POST", "/auth/csrf"), ("POST", "/api/status")]
+)
+def test_wrong_methods_get_json_405(api, method, path):
+    response = api.generic(method, path)
+    assert response.status_code == 405
+    assert set(response.json()) == {"error", "fields"}

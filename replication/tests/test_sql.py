@@ -67,7 +67,6 @@ def test_read_only_is_super_read_only_on_mysql():
 def test_gtid_queries_per_flavour():
     assert sql.primary_gtid_position(MARIADB) == "SELECT @@GLOBAL.gtid_binlog_pos"
     assert sql.primary_gtid_position(MYSQL) == "SELECT @@GLOBAL.gtid_executed"
-    assert sql.session_last_gtid(MARIADB) == "SELECT @@SESSION.last_gtid"
 
 
 def test_app_user_grants_never_bypass_read_only():

@@ -165,3 +165,22 @@ def test_wrong_method_is_405_json(user_api):
     response = user_api.send("DELETE", "/sala/all")
     assert response.status_code == 405
     assert response.json()["error"]
+
+
+def test_patch_cannot_reassign_the_owner_even_for_staff(staff_api, user, other_user):
+    SalaFactory(owner=user, codigo="OWN-1")
+    response = staff_api.send("PATCH", "/sala/codigo/OWN-1", {"owner": other_user.pk})
+    assert response.status_code == 400
+    assert "owner" in response.json()["fields"]
+    assert Sala.objects.get(codigo="OWN-1").owner == user
+
+
+def test_a_write_never_moves_the_gtid_cookie_backwards(user_api):
+    from replication.consistency import COOKIE_NAME
+
+    first = user_api.send("POST", "/sala/create", {"nombre": "a", "codigo": "GT-1", "capacidad": 2})
+    duplicate = user_api.send("POST", "/sala/create", {"nombre": "b", "codigo": "gt-1", "capacidad": 2})
+    assert (first.status_code, duplicate.status_code) == (201, 409)
+    values = [r.cookies[COOKIE_NAME].value for r in (first, duplicate) if COOKIE_NAME in r.cookies]
+    sequences = [int(value.split(":")[0].rsplit("-", 1)[1]) for value in values]
+    assert sequences == sorted(sequences)

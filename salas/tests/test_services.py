@@ -96,3 +96,12 @@ def test_delete_by_owner_and_denied_for_stranger(user, other_user):
     assert Sala.objects.filter(pk=sala.pk).exists()
     sala_delete(sala=sala, actor=user)
     assert not Sala.objects.filter(pk=sala.pk).exists()
+
+
+def test_update_of_a_room_deleted_meanwhile_is_404(user):
+    from django.http import Http404
+
+    sala = SalaFactory(owner=user)
+    Sala.objects.filter(pk=sala.pk).delete()
+    with pytest.raises(Http404):
+        sala_update(sala=sala, actor=user, data={"capacidad": 3})

@@ -278,3 +278,56 @@ def test_status_through_nginx_names_a_node():
     response = requests.get(f"{NGINX}/api/status", timeout=10)
     assert response.status_code == 200
     assert response.headers["X-Node"] in NODES
+
+
+def test_cached_replica_pages_follow_every_replicated_change():
+    writer, _ = signed_up_user()
+    observer, _ = signed_up_user()
+    prefix = unique_code("CACHE")
+
+    def listed(node: str) -> list[tuple[str, int]]:
+        response = observer.get(f"{NODES[node]}/sala/all", params={"q": prefix}, timeout=10)
+        assert response.status_code == 200
+        return [(s["codigo"], s["capacidad"]) for s in response.json()["salas"]]
+
+    for node in ("app2", "app3"):
+        assert listed(node) == [] and listed(node) == []  # the second answer may come from the cache
+    assert (
+        post_json(
+            writer, f"{NGINX}/sala/create", {"nombre": "c", "codigo": f"{prefix}-1", "capacidad": 4}
+        ).status_code
+        == 201
+    )
+    wait_replicas_caught_up()
+    for node in ("app2", "app3"):
+        assert listed(node) == [(f"{prefix}-1", 4)]
+    assert (
+        post_json(writer, f"{NGINX}/sala/codigo/{prefix}-1", {"capacidad": 9}, method="PATCH").status_code
+        == 200
+    )
+    wait_replicas_caught_up()
+    for node in ("app2", "app3"):
+        assert listed(node) == [(f"{prefix}-1", 9)]
+    assert post_json(writer, f"{NGINX}/sala/codigo/{prefix}-1", {}, method="DELETE").status_code == 204
+    wait_replicas_caught_up()
+    for node in ("app2", "app3"):
+        assert listed(node) == []
+
+
+def test_with_no_readable_server_pages_and_api_say_503(healthy_cluster):
+    supervisor = healthy_cluster
+    session, _ = signed_up_user()
+    supervisor.stop("db2")
+    supervisor.stop("db1")
+    try:
+        for node in ("app1", "app2"):
+            page = session.get(f"{NODES[node]}/dashboard", headers={"Accept": "text/html"}, timeout=15)
+            assert page.status_code == 503 and "text/html" in page.headers["Content-Type"], node
+            assert "no está disponible" in page.text
+            api = session.get(f"{NODES[node]}/sala/all", timeout=15)
+            assert api.status_code == 503 and set(api.json()) == {"error", "fields"}, node
+        # app3 still has db3, with the data as of the outage.
+        assert session.get(f"{NODES['app3']}/sala/all", timeout=15).status_code == 200
+    finally:
+        supervisor.start("db1")
+        supervisor.start("db2")

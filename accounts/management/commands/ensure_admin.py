@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -23,15 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--email", default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import environ
-
-        env = environ.Env()
-        username = options["username"] or env("DJANGO_ADMIN_USERNAME", default="admin")
-        email = options["email"] or env("DJANGO_ADMIN_EMAIL", default="admin@example.com")
+        bootstrap = settings.BOOTSTRAP_ADMIN
+        username = options["username"] or bootstrap["username"]
+        email = options["email"] or bootstrap["email"]
         if User.objects.using("default").filter(username__iexact=username).exists():
             self.stdout.write(f"admin account {username!r} already exists; left as is")
             return
-        password = env("DJANGO_ADMIN_PASSWORD", default="")
+        password = bootstrap["password"]
         generated = not password
         if generated:
             password = secrets.token_urlsafe(12)

@@ -7,6 +7,7 @@ from typing import Any
 
 import MySQLdb
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from replication import sql
@@ -34,7 +35,11 @@ class Command(BaseCommand):
             raise CommandError(f"replication unhealthy: {', '.join(problems)}")
 
     def _collect(self) -> dict[str, Any]:
-        primary = primary_server()
+        try:
+            primary = primary_server()
+            replicas_to_check = replica_servers()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         primary_row: dict[str, Any] = {"name": primary.name, "address": primary.address, "reachable": False}
         try:
             primary.connect(timeout=3)
@@ -49,7 +54,7 @@ class Command(BaseCommand):
             primary.close()
 
         replicas = []
-        for replica in replica_servers():
+        for replica in replicas_to_check:
             row: dict[str, Any] = {"name": replica.name, "address": replica.address, "healthy": False}
             try:
                 replica.connect(timeout=3)

@@ -8,6 +8,7 @@ from typing import Any
 
 import MySQLdb
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from replication import sql
@@ -33,8 +34,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, timeout: float, force: bool, **options: Any) -> None:
-        primary = primary_server()
-        replicas = replica_servers()
+        try:
+            primary = primary_server()
+            replicas = replica_servers()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        if not settings.REPLICATION_PASSWORD:
+            raise CommandError("REPLICATION_PASSWORD is not set (see .env.example)")
         try:
             self._step("connecting to the servers")
             for server in (primary, *replicas):
