@@ -183,3 +183,22 @@ def wait_replicas_caught_up(timeout: float = 60) -> None:
 
 def table_checksum(db: Database, table: str = "salas.salas_sala") -> int:
     return db.query(f"CHECKSUM TABLE {table}")[0][1]
+
+
+def assert_rooms_on_every_server(codes: list[str]) -> None:
+    """Every room code is on db1, db2 and db3, and the three tables end up identical."""
+    assert codes, "no write was acknowledged at all"
+    wait_replicas_caught_up()
+    placeholders = ",".join(["%s"] * len(codes))
+    for name in ("db1", "db2", "db3"):
+        found = DBS[name].scalar(
+            f"SELECT COUNT(*) FROM salas.salas_sala WHERE codigo IN ({placeholders})", codes
+        )
+        assert found == len(codes), f"{name} holds {found} of {len(codes)} acknowledged rooms"
+
+    def identical() -> bool:
+        # Other clients may still be writing: compare once replication settles.
+        wait_replicas_caught_up()
+        return len({table_checksum(DBS[name]) for name in ("db1", "db2", "db3")}) == 1
+
+    wait_until(identical, timeout=60, what="identical checksums on db1, db2 and db3")

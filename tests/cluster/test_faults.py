@@ -13,12 +13,11 @@ from tests.cluster.harness import (
     DBS,
     NGINX,
     NODES,
+    assert_rooms_on_every_server,
     post_json,
     signed_up_user,
     status,
-    table_checksum,
     unique_code,
-    wait_replicas_caught_up,
     wait_until,
 )
 from tests.cluster.load import LoadRun
@@ -29,26 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("healthy_cluster")]
 def _children(pid: int) -> list[int]:
     output = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in output.split()]
-
-
-def _assert_every_acknowledged_write_everywhere(load: LoadRun) -> None:
-    codes = load.acknowledged_codes()
-    assert codes, "no write was acknowledged at all"
-    wait_replicas_caught_up()
-    placeholders = ",".join(["%s"] * len(codes))
-    for name in ("db1", "db2", "db3"):
-        found = DBS[name].scalar(
-            f"SELECT COUNT(*) FROM salas.salas_sala WHERE codigo IN ({placeholders})", codes
-        )
-        assert found == len(codes), f"{name} holds {found} of {len(codes)} acknowledged rooms"
-    wait_until(
-        lambda: (
-            wait_replicas_caught_up(),
-            len({table_checksum(DBS[n]) for n in ("db1", "db2", "db3")}) == 1,
-        )[1],
-        timeout=60,
-        what="identical checksums on db1, db2 and db3",
-    )
 
 
 def test_app_node_killed_reads_stay_whole_and_the_node_returns(healthy_cluster):
@@ -84,7 +63,7 @@ def test_app_node_killed_reads_stay_whole_and_the_node_returns(healthy_cluster):
         assert outcome.status in (0, 502), outcome
         assert outcome.error_shape, outcome
         assert killed_at - 1 <= outcome.started <= restarted_at, outcome
-    _assert_every_acknowledged_write_everywhere(load)
+    assert_rooms_on_every_server(load.acknowledged_codes())
 
 
 def test_replica_stopped_its_node_reads_from_the_primary_without_5xx(healthy_cluster):
@@ -104,7 +83,7 @@ def test_replica_stopped_its_node_reads_from_the_primary_without_5xx(healthy_clu
     assert set(load.statuses("GET")) == {200}, load.statuses("GET")
     assert set(load.statuses("POST")) == {201}, load.statuses("POST")
     assert any(o.node == "app3" for o in load.of("GET")), "app3 served no reads"
-    _assert_every_acknowledged_write_everywhere(load)
+    assert_rooms_on_every_server(load.acknowledged_codes())
 
 
 def test_primary_killed_during_writes_reads_continue_writes_503_then_recover(healthy_cluster):
@@ -131,7 +110,7 @@ def test_primary_killed_during_writes_reads_continue_writes_503_then_recover(hea
     # The outage was real: writes in the window got a 503 (never a 500).
     assert load.statuses("POST", killed_at, back_at)[503] >= 1, load.statuses("POST", killed_at, back_at)
     assert all(o.error_shape for o in load.of("POST") if o.status != 201)
-    _assert_every_acknowledged_write_everywhere(load)
+    assert_rooms_on_every_server(load.acknowledged_codes())
 
 
 def test_delayed_replication_under_load_keeps_read_your_writes(set_delay):
