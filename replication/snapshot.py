@@ -1,13 +1,19 @@
-"""A per-process cache of read results, valid while the replica has applied nothing new.
+"""A per-process cache of read results, valid while the database they came from is unchanged.
 
-A replica's applied GTID position (@@gtid_slave_pos on MariaDB, @@gtid_executed on
-MySQL) names the exact state of its data: while it has not moved, a page computed
-at that position is still the page, for every client. The position moves only
-once a replicated transaction is visible, which is the same fact MASTER_GTID_WAIT's
-read-your-writes promise rests on. Checking it is one query that touches no table.
+Each entry is filed under a token naming the exact state of the data it was read
+from, and served again only while the server still reports that token:
 
-The primary offers no such marker (its binlog position moves before the engine
-commit is visible), so reads routed to the primary are never cached.
+* a replica: its applied GTID position (@@gtid_slave_pos on MariaDB,
+  @@gtid_executed on MySQL). It moves only once a replicated transaction is
+  visible, the same fact MASTER_GTID_WAIT's read-your-writes promise rests on.
+  The position is read before the data, so the data is never older than it.
+* the primary (MariaDB): its binlog coordinates. The binlog moves before a
+  commit becomes visible, so the data is read inside START TRANSACTION WITH
+  CONSISTENT SNAPSHOT, whose Binlog_snapshot_file/position name exactly the
+  commits that snapshot sees. A later request compares SHOW MASTER STATUS with
+  it: any commit since, visible or not yet, has moved the binlog.
+MySQL offers no snapshot coordinates, so there reads on the primary are not cached.
+Checking a token is one statement that touches no table.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Callable, Hashable
 
 from django.db import connections
 
-from replication.health import REPLICA, connection_flavor
+from replication.health import PRIMARY, REPLICA, connection_flavor
 
 
 def replica_position() -> str:
@@ -30,8 +36,29 @@ def replica_position() -> str:
     return str(position)
 
 
+def primary_binlog_coordinates() -> str:
+    with connections[PRIMARY].cursor() as cursor:
+        cursor.execute("SHOW MASTER STATUS")
+        row = cursor.fetchone()
+    return f"{row[0]}:{row[1]}" if row else ""
+
+
+def _compute_in_consistent_snapshot(compute: Callable[[], bytes]) -> tuple[str, bytes]:
+    connection = connections[PRIMARY]
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        try:
+            cursor.execute("SHOW STATUS LIKE 'binlog_snapshot_%%'")
+            status = {name.lower(): value for name, value in cursor.fetchall()}
+            value = compute()
+        finally:
+            cursor.execute("COMMIT")
+    return f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}", value
+
+
 class PositionCache:
-    """Results keyed by the caller's key, each valid for one replica position."""
+    """Results keyed by the caller's key, each valid for one state of its database."""
 
     def __init__(self, max_entries: int = 256):
         self._entries: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
@@ -39,20 +66,36 @@ class PositionCache:
         self._max_entries = max_entries
 
     def get_or_compute(self, alias: str, key: Hashable, compute: Callable[[], bytes]) -> bytes:
-        if alias != REPLICA:
-            return compute()
-        # Read the position before the data: the data is then at least as new
-        # as the position it is filed under, never older.
-        position = replica_position()
+        if alias == REPLICA:
+            token = replica_position()
+            value = self._get((alias, key), token)
+            if value is None:
+                value = compute()
+                self._put((alias, key), token, value)
+            return value
+        if (
+            alias == PRIMARY
+            and connection_flavor(PRIMARY).is_mariadb
+            and not connections[PRIMARY].in_atomic_block
+        ):
+            value = self._get((alias, key), primary_binlog_coordinates())
+            if value is None:
+                token, value = _compute_in_consistent_snapshot(compute)
+                self._put((alias, key), token, value)
+            return value
+        return compute()
+
+    def _get(self, key: Hashable, token: str) -> bytes | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and entry[0] == position:
-                self._entries.move_to_end(key)
-                return entry[1]
-        value = compute()
+            if entry is None or entry[0] != token:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def _put(self, key: Hashable, token: str, value: bytes) -> None:
         with self._lock:
-            self._entries[key] = (position, value)
+            self._entries[key] = (token, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
-        return value

