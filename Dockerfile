@@ -47,7 +47,9 @@ FROM runtime AS static
 # collectstatic signs nothing with it. Containers get the real DJANGO_SECRET_KEY from
 # .env at run time (docker-compose.yml).
 ARG COLLECTSTATIC_SECRET_KEY=build-time-dummy-not-a-secret
-RUN DJANGO_SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" python manage.py collectstatic --noinput
+# DATABASE_URL too is required by the settings; collectstatic never connects to it.
+RUN DJANGO_SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" DATABASE_URL="mysql://build:unused@127.0.0.1:1/none" \
+    python manage.py collectstatic --noinput
 
 # --- nginx: the balancer ----------------------------------------------------------------
 FROM ${NGINX_IMAGE} AS nginx
