@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 
 from accounts.models import User
 
-# AccessAttempt.username holds 255 characters; a longer name would fail the insert.
+# AccessAttempt.username holds 255 characters.
 MAX_KEY_LENGTH = 150
 
 
 def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """One failure budget per account, whether it is named by username or by email.
 
-    An unknown name keeps its own (normalised) budget, so a lockout looks the
-    same whether the account exists or not.
+    The name is resolved exactly as the sign-in backend resolves it (username
+    first, then email), so both names of an account share one budget. An
+    unknown name keeps a budget of its own, so a lockout looks the same
+    whether the account exists or not.
     """
     raw = (credentials or {}).get("username") or request.POST.get("username") or ""
-    identifier = str(raw).strip().lower()[:MAX_KEY_LENGTH]
+    identifier = str(raw).strip().lower()
     if not identifier:
         return ""
-    username = (
-        User.objects.using("default")
-        .filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))
-        .order_by("id")
-        .values_list("username", flat=True)
-        .first()
-    )
-    return (username or identifier).lower()
+    users = User.objects.using("default")
+    username = users.filter(username__iexact=identifier).values_list("username", flat=True).first()
+    if username is None and "@" in identifier:
+        username = users.filter(email__iexact=identifier).values_list("username", flat=True).first()
+    if username is not None:
+        return username.lower()
+    if len(identifier) > MAX_KEY_LENGTH:
+        return "sha256:" + hashlib.sha256(identifier.encode()).hexdigest()
+    return identifier

@@ -27,6 +27,8 @@ COOKIE_SALT = "salas.replication.read-your-writes"
 COOKIE_MAX_AGE = 300
 
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# Cookie value for "this client's last write has no known position": read the primary.
+PIN_TO_PRIMARY = "primary"
 
 
 def is_write(sql: str) -> bool:
@@ -42,6 +44,8 @@ def client_gtid(request: HttpRequest) -> str | None:
 
 def replica_has_applied(gtid: str) -> bool:
     """Whether the replica has applied `gtid`, waiting at most the configured time."""
+    if gtid == PIN_TO_PRIMARY:
+        return False
     try:
         flavor = connection_flavor(REPLICA)
         with connections[REPLICA].cursor() as cursor:
@@ -68,8 +72,10 @@ def remember_write(response: HttpResponse) -> None:
             cursor.execute(primary_gtid_position(flavor))
             (gtid,) = cursor.fetchone()
     except DatabaseError as exc:
+        # The write may have committed just before the primary went away: the
+        # client's reads must not trust a replica until the cookie expires.
         logger.warning("could not read the GTID of a write: %s", exc)
-        return
+        gtid = PIN_TO_PRIMARY
     if not gtid:
         return
     gtid = "".join(str(gtid).split())  # MySQL separates sets with ",\n"

@@ -87,6 +87,11 @@ class _Cached(Generic[T]):
     def invalidate(self) -> None:
         self._expires = 0.0
 
+    def override(self, value: T) -> None:
+        """Take `value` as the verdict for one TTL, for every thread, without asking the server."""
+        self._value = value
+        self._expires = time.monotonic() + settings.REPLICA_HEALTH_TTL_SECONDS
+
 
 def _check_primary() -> PrimaryHealth:
     try:
@@ -168,14 +173,16 @@ def replica_health(*, force: bool = False) -> ReplicaHealth:
     return _replica.get(force=force)
 
 
-def replica_failed() -> None:
-    """A read on the replica just failed: re-check it before trusting it again."""
-    _replica.invalidate()
+def replica_failed(error: str) -> None:
+    """A query on the replica just failed: no thread uses it until the next check."""
+    logger.warning("reads now on the primary: the replica failed a query: %s", error)
+    _replica.override(ReplicaHealth(usable=False, reason=REASON_DOWN, error=error))
 
 
-def primary_failed() -> None:
-    """A query on the primary just failed: re-check it before trusting it again."""
-    _primary.invalidate()
+def primary_failed(error: str) -> None:
+    """A query on the primary just failed: reads avoid it until the next check."""
+    logger.warning("the primary failed a query: %s", error)
+    _primary.override(PrimaryHealth(reachable=False, error=error))
 
 
 def default_route() -> tuple[str, str]:

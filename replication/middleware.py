@@ -47,19 +47,24 @@ class ReadRoutingMiddleware:
             or request.resolver_match is None
         ):
             return None
-        # A server this read used failed since the last health check (which
-        # one is not always clear: an admin view reads the primary inside its
-        # transaction). A read is safe to answer again: re-check both servers
-        # and retry once on the route they allow now.
-        health.replica_failed()
-        health.primary_failed()
-        for alias in (PRIMARY, REPLICA):
+        # A server this read used failed since the last health check. Which one
+        # is told by Django's per-connection error flag (an admin view reads the
+        # primary inside its transaction whatever the route says). Every thread
+        # stops using it at once; this read is answered again, once, from the
+        # other server if that one is fit.
+        failed = [alias for alias in (PRIMARY, REPLICA) if connections[alias].errors_occurred] or [
+            route.alias
+        ]
+        for alias in failed:
             connections[alias].close()
+            (health.primary_failed if alias == PRIMARY else health.replica_failed)(str(exception))
         retry = self._choose_route(request)
         fit = health.primary_health().reachable if retry.alias == PRIMARY else health.replica_health().usable
-        if not fit:
+        if retry.alias in failed or not fit:
             return None  # DatabaseUnavailableMiddleware answers 503
-        logger.warning("read on %s failed, answering again from %s: %s", route.alias, retry.alias, exception)
+        logger.warning(
+            "read on %s failed, answering again from %s: %s", "+".join(failed), retry.alias, exception
+        )
         route.alias, route.reason, route.retried = retry.alias, retry.reason, True
         match = request.resolver_match
         try:

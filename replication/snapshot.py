@@ -13,6 +13,7 @@ from, and served again only while the server still reports that token:
   commits that snapshot sees. A later request compares SHOW MASTER STATUS with
   it: any commit since, visible or not yet, has moved the binlog.
 MySQL offers no snapshot coordinates, so there reads on the primary are not cached.
+(RESET MASTER restarts the binlog's numbering; restart the nodes after one.)
 Checking a token is one statement that touches no table.
 """
 
@@ -47,6 +48,9 @@ def _compute_in_consistent_snapshot(compute: Callable[[], bytes]) -> tuple[str, 
     connection = connections[PRIMARY]
     connection.ensure_connection()
     with connection.cursor() as cursor:
+        # The snapshot (and so its coordinates) needs REPEATABLE READ: under the
+        # connection's READ COMMITTED each statement would see a newer state.
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
         try:
             cursor.execute("SHOW STATUS LIKE 'binlog_snapshot_%%'")

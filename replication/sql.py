@@ -155,6 +155,8 @@ class ReplicaStatus:
     gtid_io_pos: str = ""
     last_io_error: str = ""
     last_sql_error: str = ""
+    last_io_errno: int = 0
+    last_sql_errno: int = 0
     sql_delay: int = 0
 
     @property
@@ -164,6 +166,10 @@ class ReplicaStatus:
     @property
     def last_error(self) -> str:
         return self.last_sql_error or self.last_io_error
+
+    @property
+    def last_errno(self) -> int:
+        return self.last_sql_errno or self.last_io_errno
 
 
 def parse_replica_status(row: dict[str, Any] | None) -> ReplicaStatus:
@@ -190,5 +196,7 @@ def parse_replica_status(row: dict[str, Any] | None) -> ReplicaStatus:
         gtid_io_pos=str(pick("Gtid_IO_Pos", "Retrieved_Gtid_Set")),
         last_io_error=pick("Last_IO_Error"),
         last_sql_error=pick("Last_SQL_Error"),
+        last_io_errno=int(pick("Last_IO_Errno", default=0) or 0),
+        last_sql_errno=int(pick("Last_SQL_Errno", default=0) or 0),
         sql_delay=int(pick("SQL_Delay", default=0) or 0),
     )

@@ -42,13 +42,19 @@ def _replica_body(replica: health.ReplicaHealth) -> dict:
         "sql_running": status.sql_running if status else None,
         "seconds_behind": status.seconds_behind if status else None,
         "delay": status.sql_delay if status else None,
-        "last_error": _error_code((status.last_error if status else replica.error) or ""),
+        "last_error": _replica_error(replica),
     }
 
 
 def _error_code(message: str) -> str | None:
-    """Only the server's error number: the text (in the node log) may quote user data."""
+    """Only the driver's error number, e.g. "(2002, ..."): the text may quote user data."""
     if not message:
         return None
-    match = re.search(r"\b(\d{4})\b", message)
+    match = re.match(r"\((\d+),", message)
     return f"error {match[1]}" if match else "error"
+
+
+def _replica_error(replica: health.ReplicaHealth) -> str | None:
+    if replica.status and replica.status.last_errno:
+        return f"error {replica.status.last_errno}"
+    return _error_code(replica.error)

@@ -129,3 +129,33 @@ def test_wrong_methods_get_json_405(api, method, path):
     response = api.generic(method, path)
     assert response.status_code == 405
     assert set(response.json()) == {"error", "fields"}
+
+
+def test_an_account_named_by_another_accounts_email_still_has_one_budget(api, settings):
+    from accounts.tests.factories import UserFactory
+
+    owner_of_email = UserFactory(username="ana", email="eve@example.com")
+    named_like_it = UserFactory(username="eve@example.com", email="otra@example.com")
+    limit = settings.AXES_FAILURE_LIMIT
+    names = ["eve@example.com" if i % 2 else "otra@example.com" for i in range(limit)]
+    statuses = [
+        api.send("POST", "/auth/login", {"username": n, "password": "mala"}).status_code for n in names
+    ]
+    assert statuses[-1] == 429, statuses
+    # The other account's budget was not spent.
+    response = api.send("POST", "/auth/login", {"username": owner_of_email.username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert named_like_it.pk != owner_of_email.pk
+
+
+def test_a_long_email_shares_the_budget_of_its_username(api, settings):
+    from accounts.tests.factories import UserFactory
+
+    long_email = ("a" * 200) + "@example.com"
+    user = UserFactory(username="largo", email=long_email)
+    limit = settings.AXES_FAILURE_LIMIT
+    names = [long_email if i % 2 else user.username for i in range(limit)]
+    statuses = [
+        api.send("POST", "/auth/login", {"username": n, "password": "mala"}).status_code for n in names
+    ]
+    assert statuses[-1] == 429, statuses

@@ -280,12 +280,16 @@ def test_cached_replica_pages_follow_every_replicated_change():
     nodes = ("app1", "app2", "app3")  # app1's pages are cached against the primary's binlog
     for node in nodes:
         assert listed(node) == [] and listed(node) == []  # the second answer may come from the cache
-    assert (
-        post_json(
-            writer, f"{NGINX}/sala/create", {"nombre": "c", "codigo": f"{prefix}-1", "capacidad": 4}
-        ).status_code
-        == 201
-    )
+    # The writer's own page for the same query, cached on every node before its
+    # write, must show the write on its very next request (read-your-writes).
+    for node in nodes:
+        assert writer.get(f"{NODES[node]}/sala/all", params={"q": prefix}, timeout=10).json()["count"] == 0
+    room = {"nombre": "c", "codigo": f"{prefix}-1", "capacidad": 4}
+    assert post_json(writer, f"{NGINX}/sala/create", room).status_code == 201
+    for node in nodes:
+        assert writer.get(f"{NODES[node]}/sala/all", params={"q": prefix}, timeout=10).json()["count"] == 1, (
+            node
+        )
     wait_replicas_caught_up()
     for node in nodes:
         assert listed(node) == [(f"{prefix}-1", 4)]

@@ -1,0 +1,46 @@
+import pytest
+
+from replication.health import PRIMARY
+from replication.snapshot import PositionCache
+from salas.models import Sala
+from salas.tests.factories import SalaFactory
+
+# Outside a test transaction: the primary's cache works on committed state.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_primary_pages_are_reused_until_anything_commits(user):
+    cache = PositionCache()
+    computed: list[int] = []
+
+    def compute() -> bytes:
+        computed.append(Sala.objects.count())
+        return str(computed[-1]).encode()
+
+    assert cache.get_or_compute(PRIMARY, "k", compute) == b"0"
+    assert cache.get_or_compute(PRIMARY, "k", compute) == b"0"
+    assert computed == [0]  # the second answer came from the cache
+    SalaFactory(owner=user)
+    assert cache.get_or_compute(PRIMARY, "k", compute) == b"1"
+    assert computed == [0, 1]
+
+
+def test_entries_are_separate_per_key_and_bounded(user):
+    cache = PositionCache(max_entries=2)
+    for key in ("a", "b", "c"):
+        cache.get_or_compute(PRIMARY, key, lambda key=key: key.encode())
+    calls: list[str] = []
+    assert cache.get_or_compute(PRIMARY, "a", lambda: calls.append("a") or b"a2") == b"a2"  # evicted
+    assert cache.get_or_compute(PRIMARY, "c", lambda: calls.append("c") or b"c2") == b"c"  # kept
+    assert calls == ["a"]
+
+
+def test_reads_inside_a_transaction_are_never_cached(user):
+    from django.db import transaction
+
+    cache = PositionCache()
+    calls: list[int] = []
+    with transaction.atomic():
+        for _ in range(2):
+            cache.get_or_compute(PRIMARY, "k", lambda: calls.append(1) or b"x")
+    assert calls == [1, 1]
