@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
@@ -58,6 +59,10 @@ class ReadRoutingMiddleware:
         for alias in failed:
             connections[alias].close()
             (health.primary_failed if alias == PRIMARY else health.replica_failed)(str(exception))
+        if PRIMARY in failed and settings.READ_REPLICA_ENABLED:
+            # The replica's verdict depends on the primary being up (an idle IO
+            # thread is "broken" only while the primary answers): ask again now.
+            health.replica_health(force=True)
         retry = self._choose_route(request)
         fit = health.primary_health().reachable if retry.alias == PRIMARY else health.replica_health().usable
         if retry.alias in failed or not fit:
