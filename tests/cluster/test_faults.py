@@ -157,3 +157,33 @@ def test_broken_replication_under_load_falls_back_and_keeps_read_your_writes():
     assert set(load.statuses("GET")) == {200}
     DBS["db2"].query("START SLAVE SQL_THREAD")
     wait_until(lambda: status(NODES["app2"])["reads_from"] == "replica", timeout=30, what="app2 back on db2")
+
+
+def test_hung_replica_reads_move_to_the_primary_without_errors(healthy_cluster):
+    # SIGSTOP: the server accepts connections but never answers, unlike a stop.
+    supervisor = healthy_cluster
+    pid = supervisor.pid("db3")
+    with LoadRun(readers=4, writers=1) as load:
+        load.wait_for(100)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            hung_at = time.monotonic()
+            wait_until(
+                lambda: status(NODES["app3"])["reads_from"] == "primary", timeout=30, what="app3 off db3"
+            )
+            wait_until(
+                lambda: any(
+                    o.node == "app3" and o.status == 200 and o.started > hung_at + 5 for o in load.of("GET")
+                ),
+                timeout=30,
+                what="app3 serving reads again",
+            )
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        wait_until(
+            lambda: status(NODES["app3"])["reads_from"] == "replica", timeout=60, what="app3 back on db3"
+        )
+        load.wait_for(50)
+    assert set(load.statuses("GET")) == {200}, load.statuses("GET")
+    assert set(load.statuses("POST")) == {201}, load.statuses("POST")
+    assert_rooms_on_every_server(load.acknowledged_codes())
