@@ -7,6 +7,7 @@ replica; the database constraints settle whatever races past them.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -96,7 +97,11 @@ def _save(sala: Sala) -> Sala:
     # primary and still be wrong under concurrency. Their errors map below.
     sala.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     try:
-        with transaction.atomic(using="default"):
+        # Alone, the INSERT is its own transaction (autocommit): no BEGIN/COMMIT
+        # round trips to the primary. Inside a caller's transaction (an update,
+        # a test), a savepoint keeps that transaction usable after a conflict.
+        nested = transaction.get_connection("default").in_atomic_block
+        with transaction.atomic(using="default") if nested else nullcontext():
             sala.save(using="default")
     except IntegrityError as exc:
         if "salas_sala_codigo_unique" in str(exc) or exc.args[0] == 1062:
