@@ -83,6 +83,11 @@ class ReadRoutingMiddleware:
 
     @classmethod
     def _choose_route(cls, request: HttpRequest) -> state.ReadRoute:
+        if request.method not in SAFE_METHODS:
+            # A write needs the primary anyway; its reads (the session user, the
+            # row it edits) come from there too, so a replica dying mid-request
+            # can never fail a write, and no read-your-writes wait is spent.
+            return state.ReadRoute(PRIMARY, "write-request")
         alias, reason = health.default_route()
         if alias == REPLICA and not cls._replica_serves(request):
             # The client's own last write has not reached the replica: read the

@@ -51,3 +51,12 @@ def test_login_throttling_state_is_always_read_from_the_primary(route):
 def test_without_a_replica_reads_use_the_primary(settings):
     settings.READ_REPLICA_ENABLED = False
     assert router.db_for_read(Sala) == "default"
+
+
+def test_write_requests_read_from_the_primary(rf, settings):
+    from replication.middleware import ReadRoutingMiddleware
+
+    settings.READ_REPLICA_ENABLED = True
+    for method in ("POST", "PATCH", "DELETE"):
+        route = ReadRoutingMiddleware._choose_route(rf.generic(method, "/sala/create"))
+        assert (route.alias, route.reason) == ("default", "write-request")
