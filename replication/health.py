@@ -2,8 +2,9 @@
 
 Each verdict is cached per process for REPLICA_HEALTH_TTL_SECONDS (about a
 second): one status query a second per worker, never one per read. A check in
-progress is never waited for; other threads reuse the previous verdict, so a
-hung server slows one thread, not the node.
+progress is never waited for (other threads reuse the previous verdict, so a
+hung server slows one thread, not the node), except by the one request that
+just saw the primary fail and needs a fresh replica verdict to retry on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from django.conf import settings
@@ -38,7 +39,6 @@ class ReplicaHealth:
     status: ReplicaStatus | None = None
     error: str = ""
     server_id: int | None = None
-    checked_at: float = field(default_factory=time.monotonic)
 
     @property
     def lag(self) -> int | None:
@@ -50,7 +50,6 @@ class PrimaryHealth:
     reachable: bool
     error: str = ""
     server_id: int | None = None
-    checked_at: float = field(default_factory=time.monotonic)
 
 
 REASON_OK = "replica"
@@ -84,9 +83,6 @@ class _Cached(Generic[T]):
         finally:
             self._lock.release()
 
-    def invalidate(self) -> None:
-        self._expires = 0.0
-
     def override(self, value: T) -> None:
         """Take `value` as the verdict for one TTL, for every thread, without asking the server."""
         self._value = value
@@ -107,8 +103,8 @@ def _check_primary() -> PrimaryHealth:
 _primary = _Cached(_check_primary)
 
 
-def primary_health(*, force: bool = False) -> PrimaryHealth:
-    return _primary.get(force=force)
+def primary_health() -> PrimaryHealth:
+    return _primary.get()
 
 
 def connection_flavor(alias: str) -> Flavor:
@@ -173,16 +169,18 @@ def replica_health(*, force: bool = False) -> ReplicaHealth:
     return _replica.get(force=force)
 
 
-def replica_failed(error: str) -> None:
-    """A query on the replica just failed: no thread uses it until the next check."""
-    logger.warning("reads now on the primary: the replica failed a query: %s", error)
-    _replica.override(ReplicaHealth(usable=False, reason=REASON_DOWN, error=error))
-
-
-def primary_failed(error: str) -> None:
-    """A query on the primary just failed: reads avoid it until the next check."""
+def server_failed(alias: str, error: str) -> None:
+    """A query on `alias` just failed: no thread reads from it until its next check."""
+    if alias == REPLICA:
+        logger.warning("reads now on the primary: the replica failed a query: %s", error)
+        _replica.override(ReplicaHealth(usable=False, reason=REASON_DOWN, error=error))
+        return
     logger.warning("the primary failed a query: %s", error)
     _primary.override(PrimaryHealth(reachable=False, error=error))
+    if settings.READ_REPLICA_ENABLED:
+        # The replica's verdict depends on the primary being up (an idle IO
+        # thread counts as broken only while the primary answers): ask again.
+        _replica.get(force=True)
 
 
 def default_route() -> tuple[str, str]:

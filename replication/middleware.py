@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
@@ -19,7 +18,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ReadRoutingMiddleware:
-    """Route reads per request; spot writes; retry a failed replica read on the primary."""
+    """Route reads per request; spot writes; answer a failed read once more from the other server."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -58,11 +57,7 @@ class ReadRoutingMiddleware:
         ]
         for alias in failed:
             connections[alias].close()
-            (health.primary_failed if alias == PRIMARY else health.replica_failed)(str(exception))
-        if PRIMARY in failed and settings.READ_REPLICA_ENABLED:
-            # The replica's verdict depends on the primary being up (an idle IO
-            # thread is "broken" only while the primary answers): ask again now.
-            health.replica_health(force=True)
+            health.server_failed(alias, str(exception))
         retry = self._choose_route(request)
         fit = health.primary_health().reachable if retry.alias == PRIMARY else health.replica_health().usable
         if retry.alias in failed or not fit:
