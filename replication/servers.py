@@ -15,7 +15,14 @@ import MySQLdb.cursors
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from replication.sql import Flavor, ReplicaStatus, detect_flavor, parse_replica_status, show_replica_status
+from replication.sql import (
+    Flavor,
+    ReplicaStatus,
+    detect_flavor,
+    parse_replica_status,
+    show_replica_status,
+    wait_for_gtid,
+)
 
 
 class ServerUnreachable(Exception):
@@ -66,6 +73,10 @@ class Server:
         with self.connection.cursor(MySQLdb.cursors.DictCursor) as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
+
+    def has_applied(self, position: str, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for this replica to apply a GTID position."""
+        return self.scalar(wait_for_gtid(self.flavor), [position, timeout]) == 0
 
     def replica_status(self) -> ReplicaStatus:
         rows = self.rows(show_replica_status(self.flavor))

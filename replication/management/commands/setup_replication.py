@@ -149,14 +149,12 @@ class Command(BaseCommand):
 
     def _wait(self, replica: Server, position: str, timeout: float) -> None:
         started = time.monotonic()
-        if position:
-            result = replica.scalar(sql.wait_for_gtid(replica.flavor), [position, timeout])
-            if result != 0:
-                status = replica.replica_status()
-                raise CommandError(
-                    f"{replica.name} did not reach the primary's position {position} within {timeout:.0f}s "
-                    f"(IO={status.io_running}, SQL={status.sql_running}, error: {status.last_error or 'none'})"
-                )
+        if position and not replica.has_applied(position, timeout):
+            status = replica.replica_status()
+            raise CommandError(
+                f"{replica.name} did not reach the primary's position {position} within {timeout:.0f}s "
+                f"(IO={status.io_running}, SQL={status.sql_running}, error: {status.last_error or 'none'})"
+            )
         status = replica.replica_status()
         if not status.healthy:
             raise CommandError(
@@ -173,18 +171,14 @@ class Command(BaseCommand):
         position = primary.scalar(sql.primary_gtid_position(primary.flavor))
         for replica in replicas:
             started = time.monotonic()
-            self._wait_quietly(replica, position, timeout)
+            if not replica.has_applied(position, timeout):
+                raise CommandError(f"{replica.name} did not apply the marker within {timeout:.0f}s")
             found = replica.scalar(f"SELECT COUNT(*) FROM `{MARKER_SCHEMA}`.marker WHERE token = %s", [token])
             if not found:
                 raise CommandError(f"{replica.name}: the marker row written on the primary is missing")
             self._ok(f"{replica.name}: marker {token[:8]} read back in {time.monotonic() - started:.3f}s")
         # Keep the table small: the marker has done its job on every server.
         primary.execute(f"DELETE FROM `{MARKER_SCHEMA}`.marker WHERE created_at < NOW() - INTERVAL 1 DAY")
-
-    def _wait_quietly(self, replica: Server, position: str, timeout: float) -> None:
-        result = replica.scalar(sql.wait_for_gtid(replica.flavor), [position, timeout])
-        if result != 0:
-            raise CommandError(f"{replica.name} did not apply the marker within {timeout:.0f}s")
 
     # --- output --------------------------------------------------------------------
 
