@@ -68,6 +68,10 @@ except ImportError:  # started with a Python outside the project's venv: re-run 
         os.execv(str(VENV / "bin" / "python"), [str(VENV / "bin" / "python"), *sys.argv])
     raise
 
+# One reader of .env for the cluster script, the tests and this bench.
+sys.path.insert(0, str(ROOT))
+from cluster.cluster import dotenv_values  # noqa: E402
+
 REPORTS = ROOT / "reports"
 WRK_LUA = ROOT / "bench" / "wrk.lua"
 DB_PORTS = {"db1": 3308, "db2": 3309, "db3": 3310}
@@ -99,17 +103,6 @@ def say(message: str = "") -> None:
 def heading(title: str) -> None:
     say()
     say(f"== {title} " + "=" * max(0, 70 - len(title)))
-
-
-def dotenv() -> dict[str, str]:
-    values: dict[str, str] = {}
-    path = ROOT / ".env"
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            if "=" in line and not line.lstrip().startswith("#"):
-                key, _, value = line.partition("=")
-                values[key.strip()] = value.strip()
-    return {**values, **{key: os.environ[key] for key in values if key in os.environ}}
 
 
 def require_loopback(url: str) -> None:
@@ -1125,7 +1118,7 @@ def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[
 
 
 def run_sql_suite(args: argparse.Namespace, api: Api, reader: Api, probe: str) -> list[SqlResult]:
-    counters = Counters(dotenv())
+    counters = Counters(dotenv_values())
     try:
         results = []
         for name, call in sql_endpoints(api, reader, probe):

@@ -372,6 +372,13 @@ def read_env() -> dict[str, str]:
     return parse_env_text(ENV_FILE.read_text())
 
 
+def dotenv_values() -> dict[str, str]:
+    """.env's values (none if it is missing), each overridden by the same variable in the
+    environment, as the Django settings read them. For the tests and the bench."""
+    values = parse_env_text(ENV_FILE.read_text()) if ENV_FILE.is_file() else {}
+    return {key: os.environ.get(key, value) for key, value in values.items()}
+
+
 def require(env: dict[str, str], *keys: str) -> list[str]:
     missing = [key for key in keys if not env.get(key)]
     if missing:

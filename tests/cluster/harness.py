@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import MySQLdb
 import requests
 
+from cluster.cluster import dotenv_values
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = "http://127.0.0.1:8084"
 NODES = {"app1": "http://127.0.0.1:5000", "app2": "http://127.0.0.1:5001", "app3": "http://127.0.0.1:5002"}
@@ -22,17 +24,6 @@ DB_PORTS = {"db1": 3308, "db2": 3309, "db3": 3310}
 PASSWORD = "Cl4ve-Segura-2026"
 
 T = TypeVar("T")
-
-
-def dotenv() -> dict[str, str]:
-    values: dict[str, str] = {}
-    path = ROOT / ".env"
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            if "=" in line and not line.lstrip().startswith("#"):
-                key, _, value = line.partition("=")
-                values[key.strip()] = value.strip()
-    return {**values, **{k: v for k, v in os.environ.items() if k in values}}
 
 
 def wait_until(
@@ -59,7 +50,7 @@ class Database:
     port: int
 
     def connect(self) -> Any:
-        env = dotenv()
+        env = dotenv_values()
         return MySQLdb.connect(
             host="127.0.0.1",
             port=self.port,
