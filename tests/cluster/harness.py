@@ -140,6 +140,14 @@ def post_json(session: requests.Session, url: str, body: dict, base: str = NGINX
     return session.request(method, url, json=body, headers={"X-CSRFToken": csrf(session, base)}, timeout=30)
 
 
+def create_room(
+    session: requests.Session, codigo: str, *, base: str = NGINX, nombre: str = "sala", capacidad: int = 2
+) -> requests.Response:
+    """POST /sala/create on `base` (nginx or one node) with the session's CSRF token."""
+    body = {"nombre": nombre, "codigo": codigo, "capacidad": capacidad}
+    return post_json(session, f"{base}/sala/create", body, base)
+
+
 def signed_up_user(base: str = NGINX) -> tuple[requests.Session, str]:
     session = new_session()
     name = f"u{uuid.uuid4().hex[:12]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -13,6 +14,7 @@ from tests.cluster.harness import (
     NGINX,
     NODES,
     PASSWORD,
+    create_room,
     new_session,
     post_json,
     signed_up_user,
@@ -25,19 +27,24 @@ pytestmark = pytest.mark.usefixtures("healthy_cluster")
 BASES = list(NODES.values())
 
 
+def _assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
+    """Run attempt(0..49) at once; the database must accept exactly one, refuse 49 with 409."""
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(attempt, range(50)))
+    assert statuses.count(201) == 1, statuses
+    assert statuses.count(409) == 49, statuses
+
+
 def test_fifty_parallel_creates_of_one_code_yield_exactly_one_room():
     codigo = unique_code("RACE")
     sessions = [signed_up_user(BASES[i % 3])[0] for i in range(50)]
 
     def create(i: int) -> int:
         base = BASES[i % 3]
-        body = {"nombre": f"carrera {i}", "codigo": codigo if i % 2 else codigo.lower(), "capacidad": 3}
-        return post_json(sessions[i], f"{base}/sala/create", body, base=base).status_code
+        code = codigo if i % 2 else codigo.lower()
+        return create_room(sessions[i], code, base=base, nombre=f"carrera {i}", capacidad=3).status_code
 
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        statuses = list(pool.map(create, range(50)))
-    assert statuses.count(201) == 1, statuses
-    assert statuses.count(409) == 49, statuses
+    _assert_one_winner_of_fifty(create)
     assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.salas_sala WHERE codigo = %s", [codigo]) == 1
 
 
@@ -54,10 +61,7 @@ def test_fifty_parallel_signups_with_one_email_yield_exactly_one_user():
         }
         return post_json(session, f"{base}/auth/register", body, base=base).status_code
 
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        statuses = list(pool.map(register, range(50)))
-    assert statuses.count(201) == 1, statuses
-    assert statuses.count(409) == 49, statuses
+    _assert_one_winner_of_fifty(register)
     assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.accounts_user WHERE email = %s", [email]) == 1
 
 
@@ -99,12 +103,7 @@ def test_users_cannot_touch_others_rooms_or_the_admin():
     owner, _ = signed_up_user()
     intruder, _ = signed_up_user()
     codigo = unique_code("MINE")
-    assert (
-        post_json(
-            owner, f"{NGINX}/sala/create", {"nombre": "mía", "codigo": codigo, "capacidad": 2}
-        ).status_code
-        == 201
-    )
+    assert create_room(owner, codigo, nombre="mía").status_code == 201
     for base in BASES:
         assert (
             post_json(

@@ -11,10 +11,9 @@ import pytest
 
 from tests.cluster.harness import (
     DBS,
-    NGINX,
     NODES,
     assert_rooms_on_every_server,
-    post_json,
+    create_room,
     signed_up_user,
     status,
     unique_code,
@@ -121,12 +120,7 @@ def test_delayed_replication_under_load_keeps_read_your_writes(set_delay):
         for round_ in range(30):
             session = writers[round_ % 3]
             codigo = unique_code("LAG")
-            assert (
-                post_json(
-                    session, f"{NGINX}/sala/create", {"nombre": "lag", "codigo": codigo, "capacidad": 2}
-                ).status_code
-                == 201
-            )
+            assert create_room(session, codigo, nombre="lag").status_code == 201
             for base in NODES.values():
                 listing = session.get(f"{base}/sala/all", params={"q": codigo}, timeout=10)
                 assert listing.status_code == 200 and listing.json()["count"] == 1, (base, listing.text)
@@ -143,12 +137,7 @@ def test_broken_replication_under_load_falls_back_and_keeps_read_your_writes():
         )
         for _ in range(20):
             codigo = unique_code("BRK")
-            assert (
-                post_json(
-                    writer, f"{NGINX}/sala/create", {"nombre": "b", "codigo": codigo, "capacidad": 2}
-                ).status_code
-                == 201
-            )
+            assert create_room(writer, codigo, nombre="b").status_code == 201
             listing = writer.get(f"{NODES['app2']}/sala/all", params={"q": codigo}, timeout=10)
             assert listing.json()["count"] == 1
         # A reader without any write of its own also gets fresh data from app2 now.

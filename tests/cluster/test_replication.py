@@ -16,6 +16,7 @@ from tests.cluster.harness import (
     NODES,
     ROOT,
     assert_rooms_on_every_server,
+    create_room,
     post_json,
     primary_position,
     signed_up_user,
@@ -119,9 +120,7 @@ def test_read_your_writes_with_replicas_delayed(set_delay):
     stale_seen = 0
     for attempt in range(100):
         codigo = unique_code("RYW")
-        created = post_json(
-            writer, f"{NGINX}/sala/create", {"nombre": f"ryw {attempt}", "codigo": codigo, "capacidad": 5}
-        )
+        created = create_room(writer, codigo, nombre=f"ryw {attempt}", capacidad=5)
         assert created.status_code == 201, created.text
         for node, base in NODES.items():
             # The writer's cookies (session + GTID) go to every node directly.
@@ -167,18 +166,11 @@ def test_writes_get_503_while_the_primary_is_down_and_work_after(healthy_cluster
     supervisor = healthy_cluster
     session, _ = signed_up_user()
     codigo = unique_code("PRE")
-    assert post_json(
-        session, f"{NODES['app2']}/sala/create", {"nombre": "a", "codigo": codigo, "capacidad": 1}
-    ).ok
+    assert create_room(session, codigo, base=NODES["app2"], nombre="a", capacidad=1).ok
     wait_replicas_caught_up()
     supervisor.stop("db1")
     try:
-        response = post_json(
-            session,
-            f"{NODES['app2']}/sala/create",
-            {"nombre": "b", "codigo": unique_code("DOWN"), "capacidad": 1},
-            base=NODES["app2"],
-        )
+        response = create_room(session, unique_code("DOWN"), base=NODES["app2"], nombre="b", capacidad=1)
         assert response.status_code == 503
         assert set(response.json()) == {"error", "fields"}
         page = session.post(
@@ -211,12 +203,7 @@ def test_writes_get_503_while_the_primary_is_down_and_work_after(healthy_cluster
     response = wait_until(
         lambda: (
             (
-                r := post_json(
-                    session,
-                    f"{NODES['app2']}/sala/create",
-                    {"nombre": "d", "codigo": unique_code("BACK"), "capacidad": 1},
-                    base=NODES["app2"],
-                )
+                r := create_room(session, unique_code("BACK"), base=NODES["app2"], nombre="d", capacidad=1)
             ).status_code
             == 201
             and r
@@ -236,12 +223,7 @@ def test_a_replica_killed_mid_write_catches_up_without_losing_rows(healthy_clust
     def writer() -> None:
         while not stop.is_set() and len(acknowledged) < 400:
             codigo = unique_code("KILL")
-            response = post_json(
-                session,
-                f"{NODES['app1']}/sala/create",
-                {"nombre": "k", "codigo": codigo, "capacidad": 2},
-                base=NODES["app1"],
-            )
+            response = create_room(session, codigo, base=NODES["app1"], nombre="k")
             if response.status_code == 201:
                 acknowledged.append(codigo)
 
@@ -284,8 +266,7 @@ def test_cached_replica_pages_follow_every_replicated_change():
     # write, must show the write on its very next request (read-your-writes).
     for node in nodes:
         assert writer.get(f"{NODES[node]}/sala/all", params={"q": prefix}, timeout=10).json()["count"] == 0
-    room = {"nombre": "c", "codigo": f"{prefix}-1", "capacidad": 4}
-    assert post_json(writer, f"{NGINX}/sala/create", room).status_code == 201
+    assert create_room(writer, f"{prefix}-1", nombre="c", capacidad=4).status_code == 201
     for node in nodes:
         assert writer.get(f"{NODES[node]}/sala/all", params={"q": prefix}, timeout=10).json()["count"] == 1, (
             node
