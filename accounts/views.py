@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import LoginForm, RegisterForm
 from accounts.models import User
 from accounts.services import user_create
-from core.http import ApiError, api_view, json_error, json_response, parse_json_object, wants_json
+from core.http import ApiError, api_view, json_error, json_response, parse_json_object
+from core.views import error_response
 
 
 def user_to_dict(user: User) -> dict:
@@ -122,9 +123,6 @@ def lockout(
 ) -> HttpResponse:
     """Answer for a locked-out sign-in; the same whether the account exists or not."""
     message = _("Demasiados intentos fallidos. Espera unos minutos antes de volver a intentarlo.")
-    if wants_json(request):
-        response = json_error(429, message)
-    else:
-        response = render(request, "accounts/lockout.html", {"message": message}, status=429)
+    response = error_response(request, 429, message)
     response["Retry-After"] = "60"
     return response

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from core.http import json_error, wants_json
+from core.http import wants_json
+from core.views import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        if isinstance(exception, DatabaseError) and _is_read_only_error(exception):
+        if _is_read_only_error(exception):
             message = _("La base de datos principal no admite escrituras ahora mismo.")
         elif request.method in {"GET", "HEAD", "OPTIONS"}:
             message = _("La base de datos no está disponible. Inténtalo de nuevo en unos segundos.")
@@ -63,11 +63,9 @@ class DatabaseUnavailableMiddleware:
                 "ahora mismo. Inténtalo de nuevo en unos segundos."
             )
         logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
-        if wants_json(request):
-            response = json_error(503, message)
-        else:
+        if not wants_json(request):
             _forget_user_if_unreadable(request)
-            response = render(request, "503.html", {"message": message}, status=503)
+        response = error_response(request, 503, message)
         response["Retry-After"] = "5"
         return response
 

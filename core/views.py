@@ -1,10 +1,31 @@
-"""Error views in the project's two shapes: JSON for the API, pages for people."""
+"""Error answers in the project's two shapes: JSON for the API, pages for people."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.http import json_error, wants_json
+
+_PAGE_TITLES = {
+    400: gettext_lazy("Petición no válida"),
+    403: gettext_lazy("Acceso denegado"),
+    404: gettext_lazy("Página no encontrada"),
+    429: gettext_lazy("Acceso bloqueado temporalmente"),
+    503: gettext_lazy("Servicio no disponible"),
+}
+_JSON_MESSAGES = {
+    400: gettext_lazy("Petición no válida."),
+    403: gettext_lazy("No tienes permiso para esta acción."),
+    404: gettext_lazy("No encontrado."),
+}
+
+
+def error_response(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
+    """The error as JSON for API clients, or as a page (with `message`, or a hint back)."""
+    if wants_json(request):
+        return json_error(status, str(message or _JSON_MESSAGES[status]))
+    return render(request, "error.html", {"title": _PAGE_TITLES[status], "message": message}, status=status)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -12,27 +33,19 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "Falta el token CSRF o no es válido. Recarga la página; en la API, envía la "
         "cookie csrftoken en la cabecera X-CSRFToken."
     )
-    if wants_json(request):
-        return json_error(403, message)
-    return render(request, "403.html", {"message": message}, status=403)
+    return error_response(request, 403, message)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if wants_json(request):
-        return json_error(400, _("Petición no válida."))
-    return render(request, "400.html", status=400)
+    return error_response(request, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if wants_json(request):
-        return json_error(403, _("No tienes permiso para esta acción."))
-    return render(request, "403.html", status=403)
+    return error_response(request, 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if wants_json(request):
-        return json_error(404, _("No encontrado."))
-    return render(request, "404.html", status=404)
+    return error_response(request, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -65,3 +65,11 @@ def test_session_cookie_is_httponly_and_samesite(client, user):
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+
+
+def test_login_page_lockout_is_a_429_page(client, user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post("/login", {"username": user.username, "password": "mala"})
+    assert response.status_code == 429
+    assert "text/html" in response["Content-Type"]
+    assert "Demasiados intentos fallidos" in response.content.decode()
