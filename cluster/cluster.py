@@ -595,7 +595,9 @@ def nginx_config(layout: Layout) -> str:
         "SALAS_LISTEN": f"{HOST}:{NGINX_PORT}",
         "SALAS_RUN_DIR": str(layout.nginx_dir),
         "SALAS_ERROR_LOG": "stderr",
-        "SALAS_ACCESS_LOG": "/dev/stdout",
+        # A file nginx writes itself, in buffered blocks: through supervisord's pipe
+        # every request cost a write, a read and a write again.
+        "SALAS_ACCESS_LOG": str(LOGS / "nginx-access.log"),
         "SALAS_STATIC_ROOT": str(layout.static_root),
     }
     for index, app in enumerate(APPS, start=1):
@@ -673,6 +675,9 @@ def db_program(layout: Layout, db: Database) -> str:
     return program_section(db.name, sv(command), options)
 
 
+GUNICORN_VARIABLES = ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_ACCESS_LOG")
+
+
 def app_program(layout: Layout, app: App, env: dict[str, str]) -> str:
     command = shlex.join(
         [
@@ -693,6 +698,8 @@ def app_program(layout: Layout, app: App, env: dict[str, str]) -> str:
         "PYTHONUNBUFFERED": "1",
         "REPLICA_DATABASE_URL": replica_url(env["DATABASE_URL"], app.replica.port),
         "READ_PREFERENCE": app.read_preference,
+        # gunicorn.conf.py reads these from its environment, not from .env.
+        **{key: env[key] for key in GUNICORN_VARIABLES if env.get(key)},
     }
     return program_section(
         app.name,

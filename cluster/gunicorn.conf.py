@@ -54,8 +54,12 @@ control_socket_disable = True
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 proc_name = f"salas-{_node}"
 
-# Both logs to stdout/stderr: supervisord writes them to .state/logs/<node>.log,
-# Docker to the container log. The request id is the one nginx set (or passed on).
-accesslog = "-"
+# The error log goes to stderr: supervisord writes it to .state/logs/<node>.log,
+# Docker to the container log. No access log by default: nginx's already records
+# every request with the node that answered, its status, time and request id, and
+# a second line per request here cost 0.17 ms of CPU (the cached read path went
+# from about 2,000 to 3,000 req/s without it). GUNICORN_ACCESS_LOG=1 turns it on,
+# to watch a node that is hit directly; the request id is the one nginx set.
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else None
 errorlog = "-"
 access_log_format = f'%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss node={_node} rid=%({{x-request-id}}i)s "%(a)s"'

@@ -22,10 +22,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from django.db import connections
 
 from replication.health import PRIMARY, REPLICA, connection_flavor
+
+T = TypeVar("T")
 
 
 def replica_position() -> str:
@@ -44,7 +47,7 @@ def primary_binlog_coordinates() -> str:
     return f"{row[0]}:{row[1]}" if row else ""
 
 
-def _compute_in_consistent_snapshot(compute: Callable[[], bytes]) -> tuple[str, bytes]:
+def _compute_in_consistent_snapshot(compute: Callable[[], T]) -> tuple[str, T]:
     connection = connections[PRIMARY]
     connection.ensure_connection()
     with connection.cursor() as cursor:
@@ -61,35 +64,55 @@ def _compute_in_consistent_snapshot(compute: Callable[[], bytes]) -> tuple[str, 
     return f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}", value
 
 
+def current_token(alias: str) -> str | None:
+    """The token naming `alias`'s present state, or None where reads there are not cached."""
+    if alias == REPLICA:
+        return replica_position()
+    if (
+        alias == PRIMARY
+        and connection_flavor(PRIMARY).is_mariadb
+        and not connections[PRIMARY].in_atomic_block
+    ):
+        return primary_binlog_coordinates()
+    return None
+
+
 class PositionCache:
     """Results keyed by the caller's key, each valid for one state of its database."""
 
     def __init__(self, max_entries: int = 256):
-        self._entries: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
-    def get_or_compute(self, alias: str, key: Hashable, compute: Callable[[], bytes]) -> bytes:
-        if alias == REPLICA:
-            token = replica_position()
-            value = self._get((alias, key), token)
-            if value is None:
-                value = compute()
-                self._put((alias, key), token, value)
-            return value
-        if (
-            alias == PRIMARY
-            and connection_flavor(PRIMARY).is_mariadb
-            and not connections[PRIMARY].in_atomic_block
-        ):
-            value = self._get((alias, key), primary_binlog_coordinates())
-            if value is None:
-                token, value = _compute_in_consistent_snapshot(compute)
-                self._put((alias, key), token, value)
-            return value
-        return compute()
+    def get_or_compute(
+        self, alias: str, key: Hashable, compute: Callable[[], T], *, token: str | None = None
+    ) -> T:
+        """The cached result for `key`, or `compute()`'s, read from `alias`.
 
-    def _get(self, key: Hashable, token: str) -> bytes | None:
+        A caller that reads several entries for one request passes the token it
+        got from current_token() once, so the state is asked for once.
+        """
+        if token is None:
+            token = current_token(alias)
+            if token is None:
+                return compute()
+        value = self._get((alias, key), token)
+        if value is not None:
+            return value
+        if alias == REPLICA:
+            # The position was read before the data: the data is at least that new.
+            value = compute()
+        else:
+            token, value = _compute_in_consistent_snapshot(compute)
+        self._put((alias, key), token, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _get(self, key: Hashable, token: str) -> Any:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != token:
@@ -97,7 +120,7 @@ class PositionCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def _put(self, key: Hashable, token: str, value: bytes) -> None:
+    def _put(self, key: Hashable, token: str, value: Any) -> None:
         with self._lock:
             self._entries[key] = (token, value)
             self._entries.move_to_end(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
 from core.http import JSON_CONTENT_TYPE, ApiError, api_view, json_response, parse_json_object
@@ -33,14 +33,29 @@ def sala_create_api(request: HttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def sala_list_api(request: HttpRequest) -> HttpResponse:
-    page = _int_param(request, "page", default=1, minimum=1, maximum=MAX_PAGE)
+    body = sala_list_body(selectors.sala_read_alias(), sala_list_params(request.GET))
+    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+
+
+ListParams = tuple[str, int | None, int, int]
+
+
+def sala_list_params(query: QueryDict) -> ListParams:
+    """The list's filter and page from a query string, or an ApiError(400) saying what is wrong."""
+    page = _int_param(query, "page", default=1, minimum=1, maximum=MAX_PAGE)
     page_size = _int_param(
-        request, "page_size", default=selectors.DEFAULT_PAGE_SIZE, minimum=1, maximum=selectors.MAX_PAGE_SIZE
+        query, "page_size", default=selectors.DEFAULT_PAGE_SIZE, minimum=1, maximum=selectors.MAX_PAGE_SIZE
     )
-    min_capacidad = _int_param(request, "min_capacidad", default=None, minimum=0, maximum=MAX_PAGE)
-    q = request.GET.get("q", "").strip()
+    min_capacidad = _int_param(query, "min_capacidad", default=None, minimum=0, maximum=MAX_PAGE)
+    q = query.get("q", "").strip()
     if len(q) > 100:
         raise ApiError(400, _("Datos no válidos."), {"q": [_("Como máximo 100 caracteres.")]})
+    return q, min_capacidad, page, page_size
+
+
+def sala_list_body(alias: str, params: ListParams, *, token: str | None = None) -> bytes:
+    """The list's JSON body as read from `alias`, reused while that database is unchanged."""
+    q, min_capacidad, page, page_size = params
 
     def render() -> bytes:
         sala_page = selectors.sala_page(q=q, min_capacidad=min_capacidad, page=page, page_size=page_size)
@@ -52,10 +67,7 @@ def sala_list_api(request: HttpRequest) -> HttpResponse:
         }
         return orjson.dumps(body)
 
-    body = _list_cache.get_or_compute(
-        selectors.sala_read_alias(), (q, min_capacidad, page, page_size), render
-    )
-    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+    return _list_cache.get_or_compute(alias, params, render, token=token)
 
 
 @api_view(["GET", "PATCH", "DELETE"])
@@ -77,10 +89,8 @@ def sala_detail_api(request: HttpRequest, codigo: str) -> HttpResponse:
     return json_response(selectors.sala_to_dict(sala))
 
 
-def _int_param(
-    request: HttpRequest, name: str, *, default: int | None, minimum: int, maximum: int
-) -> int | None:
-    raw = request.GET.get(name)
+def _int_param(query: QueryDict, name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
+    raw = query.get(name)
     if raw is None or raw == "":
         return default
     try:

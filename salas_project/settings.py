@@ -149,6 +149,9 @@ REPLICA_HEALTH_TTL_SECONDS = env.float("REPLICA_HEALTH_TTL_SECONDS", default=1.0
 # How long a read waits for the replica to apply the client's own last write
 # before it goes to the primary instead.
 READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", default=0.05)
+# Answer GET /sala/all in front of Django's request cycle when that changes
+# nothing (salas/fastlane.py). Off: every request goes through Django.
+ROOM_LIST_FAST_LANE = env.bool("ROOM_LIST_FAST_LANE", default=True)
 
 # --- Replication setup (manage.py setup_replication / replication_status) ----
 # Administrative connections (not the app user): the primary and each replica,

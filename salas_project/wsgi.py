@@ -2,8 +2,15 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salas_project.settings")
 
 application = get_wsgi_application()
+
+if settings.ROOM_LIST_FAST_LANE:
+    # Imported after Django is set up: it uses models.
+    from salas.fastlane import RoomListFastLane
+
+    application = RoomListFastLane(application)

@@ -1,0 +1,169 @@
+"""The fast lane answers GET /sala/all exactly as Django would, or lets Django answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.test import Client, RequestFactory
+
+from accounts.tests.factories import UserFactory
+from conftest import PASSWORD
+from replication import consistency
+from salas import api
+from salas.fastlane import RoomListFastLane, _users
+from salas.tests.factories import SalaFactory
+
+# Outside a test transaction: the primary's state tokens only move on commits.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class CountingDjango:
+    def __init__(self):
+        self.app = WSGIHandler()
+        self.calls = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any):
+        self.calls += 1
+        return self.app(environ, start_response)
+
+
+class Answer:
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
+        self.status_code = int(status.split()[0])
+        self.headers = headers
+        self.body = body
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+@pytest.fixture
+def lane():
+    api._list_cache.clear()
+    _users.clear()
+    django = CountingDjango()
+    return RoomListFastLane(django), django
+
+
+def call(lane: RoomListFastLane, path: str = "/sala/all", method: str = "GET", **environ: Any) -> Answer:
+    request = getattr(RequestFactory(**environ), method.lower())(path)
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> None:
+        seen.update(status=status, headers=headers)
+
+    result = lane(request.environ, start_response)
+    body = b"".join(result)
+    if hasattr(result, "close"):
+        result.close()
+    return Answer(seen["status"], seen["headers"], body)
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def test_answers_like_django_without_calling_it(lane, user):
+    fast, django = lane
+    SalaFactory.create_batch(3, owner=user)
+    cookie = session_cookie(user)
+    first = call(fast, HTTP_COOKIE=cookie)
+    assert first.status_code == 200 and django.calls == 1  # Django answered; its headers recorded
+    second = call(fast, HTTP_COOKIE=cookie)
+    assert django.calls == 1  # the lane answered
+    assert second.status_code == 200
+    assert second.body == first.body and second.json()["count"] == 3
+    assert second.headers == first.headers
+
+
+def test_serves_the_new_state_after_every_commit(lane, user):
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    assert call(fast, HTTP_COOKIE=cookie).json()["count"] == 0
+    sala = SalaFactory(owner=user, nombre="Sala <b>nueva</b>")
+    answer = call(fast, HTTP_COOKIE=cookie)
+    assert django.calls == 1
+    assert [item["codigo"] for item in answer.json()["salas"]] == [sala.codigo]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda user: setattr(user, "is_active", False), id="account-disabled"),
+        pytest.param(lambda user: user.set_password("Otra-Clave-2026!"), id="password-changed"),
+    ],
+)
+def test_a_session_stops_working_as_soon_as_the_account_changes(lane, user, change):
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    assert call(fast, HTTP_COOKIE=cookie).status_code == 200
+    assert django.calls == 1
+    change(user)
+    user.save()
+    answer = call(fast, HTTP_COOKIE=cookie)
+    assert answer.status_code == 401
+    assert django.calls == 2  # Django said no, with its own error body
+    assert answer.json()["error"]
+
+
+def test_each_session_gets_its_own_verdict(lane, user):
+    fast, django = lane
+    other = UserFactory(password=PASSWORD)
+    mine, theirs = session_cookie(user), session_cookie(other)
+    call(fast, HTTP_COOKIE=mine)
+    other.is_active = False
+    other.save()
+    assert call(fast, HTTP_COOKIE=theirs).status_code == 401
+    assert call(fast, HTTP_COOKIE=mine).status_code == 200
+    assert django.calls == 2
+
+
+@pytest.mark.parametrize(
+    ("environ", "path", "method"),
+    [
+        pytest.param({"HTTP_COOKIE": ""}, "/sala/all", "GET", id="no-session"),
+        pytest.param({"HTTP_COOKIE": "sessionid=not-a-signed-value"}, "/sala/all", "GET", id="bad-signature"),
+        pytest.param({"QUERY_STRING": "page=0"}, "/sala/all", "GET", id="bad-query"),
+        pytest.param({"QUERY_STRING": "page_size=x"}, "/sala/all", "GET", id="bad-page-size"),
+        pytest.param({}, "/sala/all", "POST", id="other-method"),
+        pytest.param({}, "/api/status", "GET", id="other-path"),
+    ],
+)
+def test_anything_else_goes_to_django(lane, user, environ, path, method):
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)  # headers recorded: the lane would answer a plain request
+    environ = {"HTTP_COOKIE": cookie, **environ}
+    if "QUERY_STRING" in environ:
+        path = f"{path}?{environ.pop('QUERY_STRING')}"
+    answer = call(fast, path, method, **environ)
+    assert django.calls == 2
+    assert answer.status_code != 200 or path == "/api/status"
+
+
+def test_a_session_older_than_the_cookie_age_goes_to_django(lane, user, settings):
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    settings.SESSION_COOKIE_AGE = -1  # every session is now too old, for Django too
+    answer = call(fast, HTTP_COOKIE=cookie)
+    assert django.calls == 2 and answer.status_code == 401
+
+
+def test_a_read_your_writes_cookie_is_left_to_django_on_a_replica_route(lane, user, monkeypatch):
+    from replication import health
+
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    monkeypatch.setattr(health, "default_route", lambda: (health.REPLICA, health.REASON_OK))
+    call(fast, HTTP_COOKIE=f"{cookie}; {consistency.COOKIE_NAME}=anything")
+    assert django.calls == 2
