@@ -8,8 +8,8 @@ is the one Django would give; for anything else, Django answers.
 
 It answers only when:
 * the request is GET /sala/all with a query string the view accepts;
-* the session cookie verifies (same signer, salt and age limit as Django's
-  signed-cookie sessions), names a configured backend, and the user it names is
+* the session cookie verifies (accounts.sessions, the store Django itself
+  uses), names a configured backend, and the user it names is
   active with the password the session was signed for. That verdict is cached
   like the page itself: per state of the database it was read from, so an
   account disabled or a password changed there takes effect as soon as Django's
@@ -27,8 +27,6 @@ the server failed (as the routing middleware would) and lets Django answer.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -40,21 +38,19 @@ from django.contrib.auth import (
     get_user_model,
     load_backend,
 )
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections
 from django.http import QueryDict
 from django.http.cookie import parse_cookie
 from django.utils.crypto import constant_time_compare
-from django.utils.module_loading import import_string
 
+from accounts.sessions import load_signed_session
 from core.http import ApiError
 from replication import consistency, health, snapshot, state
 from replication.health import REPLICA
 from salas.api import ListParams, sala_list_body, sala_list_params
 
 PATH = "/sala/all"
-SESSION_SALT = "django.contrib.sessions.backends.signed_cookies"
 # Header values that shape Django's answer beyond the body: Content-Language
 # follows Accept-Language; HSTS and the HTTPS redirect follow the scheme.
 _MAX_HEADER_SETS = 64
@@ -72,11 +68,8 @@ class RoomListFastLane:
         self.app = app
         # Django's headers for this answer, before and after Content-Length.
         self._headers: dict[tuple[str, str, str], tuple[Headers, Headers]] = {}
-        self._lock = threading.Lock()
-        self._serializer = import_string(settings.SESSION_SERIALIZER)
-        # Parsing and verifying are pure functions of the header: done once per value.
+        # The view's reading of each query string, parsed once.
         self._known_params: dict[str, ListParams | None] = {}
-        self._known_sessions: dict[str, tuple[int, Session]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET":
@@ -136,35 +129,15 @@ class RoomListFastLane:
         return params
 
     def _session(self, cookie: str | None) -> Session | None:
-        """(user id, backend, password hash signature) from a valid signed session, else None.
-
-        A cookie's signature is checked once; after that only its age, as Django checks it.
-        """
-        if not cookie:
-            return None
-        known = self._known_sessions.get(cookie)
-        if known is not None:
-            signed_at, session = known
-            return session if time.time() - signed_at <= settings.SESSION_COOKIE_AGE else None
-        try:
-            data = signing.loads(
-                cookie,
-                salt=SESSION_SALT,
-                serializer=self._serializer,
-                max_age=settings.SESSION_COOKIE_AGE,
-            )
-            # Verified above: "<payload>:<timestamp>:<signature>".
-            signed_at = signing.b62_decode(cookie.rsplit(":", 2)[1])
-        except (signing.BadSignature, ValueError):
+        """(user id, backend, password hash signature) from a valid signed session, else None."""
+        data = load_signed_session(cookie) if cookie else None
+        if data is None:
             return None
         try:
             session = (str(data[SESSION_KEY]), str(data[BACKEND_SESSION_KEY]), str(data[HASH_SESSION_KEY]))
-        except (KeyError, TypeError):
+        except KeyError:
             return None
-        if session[1] not in settings.AUTHENTICATION_BACKENDS:
-            return None
-        _remember(self._known_sessions, cookie, (signed_at, session))
-        return session
+        return session if session[1] in settings.AUTHENTICATION_BACKENDS else None
 
     def _through_django(
         self, environ: dict[str, Any], start_response: Callable[..., Any], variant: tuple[str, str, str]
@@ -180,8 +153,7 @@ class RoomListFastLane:
                     (i for i, (name, _) in enumerate(headers) if name.lower() == "content-length"), None
                 )
                 if at is not None:
-                    with self._lock:
-                        self._headers[variant] = (headers[:at], headers[at + 1 :])
+                    self._headers[variant] = (headers[:at], headers[at + 1 :])
             return start_response(status, headers, *args)
 
         return self.app(environ, record)

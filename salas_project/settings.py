@@ -189,8 +189,9 @@ LOGIN_REDIRECT_URL = "salas:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions live in signed cookies: no session row can ever be read from a
-# lagging replica, and any node can serve any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# lagging replica, and any node can serve any request. accounts/sessions.py
+# verifies each cookie once per process instead of on every request.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
