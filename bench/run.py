@@ -583,20 +583,23 @@ def print_wrk(results: list[WrkResult], ceiling: WrkResult | None) -> None:
     say(
         f"  {'endpoint':<36} "
         + " ".join(f"{group.split()[0][:7]:>7}" for group in groups)
-        + f" {'total':>6} {'boots':>5}"
+        + f" {'total':>6} {'boots':>5} {'cpu cap/s':>9}"
     )
     for result in results:
         cells = " ".join(
             f"{result.cpu_ms[group]:>7.2f}" if group in result.cpu_ms else f"{'-':>7}" for group in groups
         )
-        say(f"  {result.name:<36} {cells} {sum(result.cpu_ms.values()):>6.2f} {result.worker_boots:>5}")
+        total = sum(result.cpu_ms.values())
+        cap = f"{2000 / total:>9.0f}" if total else f"{'-':>9}"
+        say(f"  {result.name:<36} {cells} {total:>6.2f} {result.worker_boots:>5} {cap}")
     say(
         "  appN = its gunicorn master and workers (workers recycled meanwhile included); superv = supervisord\n"
         "  writing the logs; boots = gunicorn workers started during the run (max_requests recycling: each\n"
-        "  boot re-imports Django)."
+        "  boot re-imports Django); cpu cap/s = 2000 / total: the rate at which this endpoint's work, load\n"
+        "  generator included, would fill both cores (wrk cannot reach it: some time is spent waiting)."
     )
     if any(result.non2xx or result.status_errors or result.socket_errors for result in results):
-        say("  Some answers were errors: .state/logs/nginx.log has each request's status and upstream node.")
+        say("  Some answers were errors: .state/logs/nginx-access.log has each request's status and node.")
 
 
 # --- SQL statements per request ---------------------------------------------------------------
@@ -857,7 +860,8 @@ def cpu_seconds(extra_pids: dict[str, int] | None = None) -> dict[str, float]:
             cpu[name] = process_cpu(pid, with_children=True) + sum(
                 process_cpu(child) for child in children(pid)
             )
-    # supervisord copies every line the nodes and nginx log (one per request) into .state/logs.
+    # supervisord copies what the nodes and nginx print (errors; access lines only with
+    # GUNICORN_ACCESS_LOG=1) into .state/logs.
     # Its own time only: its children are the cluster processes, counted above.
     supervisord = read_pid(ROOT / ".state" / "run" / "supervisord.pid")
     if supervisord:

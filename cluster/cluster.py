@@ -21,7 +21,8 @@ and bench/run.py (make loadtest, make bench).
 
 Where things live:
     .state/                  git-ignored: supervisord.conf, logs/ (db1.err,
-                             app1.log, nginx.log, ...), run/ (sockets, pids)
+                             app1.log, nginx.log, nginx-access.log, ...),
+                             run/ (sockets, pids)
     .state/dbN/              my.cnf, data/, mysqld.sock, mysqld.pid
     .state/nginx/            nginx.conf, pid file, temp dirs
     /var/lib/salas/<hash>/   holds run/, dbN/ and nginx/ instead (with .state
@@ -1433,7 +1434,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
     path = log_file(name)
     if not path.is_file():
         raise ClusterError(f"no log for {name} yet ({shown(path)})")
-    cmd = ["tail", "-n", str(args.lines), *(["-F"] if args.follow else []), str(path)]
+    paths = [path]
+    if name == "nginx" and (LOGS / "nginx-access.log").is_file():
+        paths.append(LOGS / "nginx-access.log")  # one line per request, written by nginx itself
+    cmd = ["tail", "-n", str(args.lines), *(["-F"] if args.follow else []), *map(str, paths)]
     os.execvp("tail", cmd)
 
 
