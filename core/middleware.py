@@ -16,6 +16,8 @@ from core.views import error_response
 
 logger = logging.getLogger(__name__)
 
+RETRY_AFTER_SECONDS = "5"
+
 
 class NodeHeaderMiddleware:
     """Name the answering node on every response, and set the page CSP.
@@ -53,21 +55,24 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        if _is_read_only_error(exception):
-            message = _("La base de datos principal no admite escrituras ahora mismo.")
-        elif request.method in {"GET", "HEAD", "OPTIONS"}:
-            message = _("La base de datos no está disponible. Inténtalo de nuevo en unos segundos.")
-        else:
-            message = _(
-                "La base de datos principal no está disponible: no se pueden guardar cambios "
-                "ahora mismo. Inténtalo de nuevo en unos segundos."
-            )
         logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
         if not wants_json(request):
             _forget_user_if_unreadable(request)
-        response = error_response(request, 503, message)
-        response["Retry-After"] = "5"
+        response = error_response(request, 503, unavailable_message(request.method, exception))
+        response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
+
+
+def unavailable_message(method: str, exception: DatabaseError) -> str:
+    """What a 503 tells the user, in the active language."""
+    if _is_read_only_error(exception):
+        return _("La base de datos principal no admite escrituras ahora mismo.")
+    if method in {"GET", "HEAD", "OPTIONS"}:
+        return _("La base de datos no está disponible. Inténtalo de nuevo en unos segundos.")
+    return _(
+        "La base de datos principal no está disponible: no se pueden guardar cambios "
+        "ahora mismo. Inténtalo de nuevo en unos segundos."
+    )
 
 
 def _forget_user_if_unreadable(request: HttpRequest) -> None:

@@ -11,8 +11,9 @@ from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -29,6 +30,51 @@ def sala_create(*, owner: User, nombre: str, codigo: str, capacidad: int) -> Sal
     sala = Sala(owner=owner, nombre=nombre, codigo=codigo, capacidad=capacidad)
     _normalise(sala)
     return _save(sala)
+
+
+def sala_create_if_owner_unchanged(*, owner: User, nombre: str, codigo: str, capacidad: int) -> Sala | None:
+    """Create the room only while the owner's row still reads as `owner` was read; else None.
+
+    `owner` may have been read some time ago (a node remembers the user a
+    session names): one statement checks that the account is still active, with
+    the same password (what the session was signed for) and username (what the
+    answer shows), and inserts the room, so nothing is written for an account
+    that has changed since. Same rules and errors as sala_create.
+    """
+    sala = Sala(owner=owner, nombre=nombre, codigo=codigo, capacidad=capacidad)
+    _normalise(sala)
+    sala.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+    connection = connections["default"]
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    quote = connection.ops.quote_name
+    # As in _save: a savepoint only inside a caller's transaction.
+    nested = connection.in_atomic_block
+    try:
+        with transaction.atomic(using="default") if nested else nullcontext(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(Sala._meta.db_table)} "
+                "(nombre, codigo, capacidad, owner_id, created_at, updated_at) "
+                f"SELECT %s, %s, %s, id, %s, %s FROM {quote(User._meta.db_table)} "
+                "WHERE id = %s AND is_active AND password = %s AND username = %s",
+                [
+                    sala.nombre,
+                    sala.codigo,
+                    sala.capacidad,
+                    stamp,
+                    stamp,
+                    owner.pk,
+                    owner.password,
+                    owner.username,
+                ],
+            )
+            if cursor.rowcount != 1:
+                return None
+            sala.pk = cursor.lastrowid
+    except IntegrityError as exc:
+        raise _integrity_error(exc) from exc
+    sala.created_at = sala.updated_at = now
+    return sala
 
 
 def sala_update(*, sala: Sala, actor: User, data: dict[str, Any]) -> Sala:
@@ -104,9 +150,13 @@ def _save(sala: Sala) -> Sala:
         with transaction.atomic(using="default") if nested else nullcontext():
             sala.save(using="default")
     except IntegrityError as exc:
-        if "salas_sala_codigo_unique" in str(exc) or exc.args[0] == 1062:
-            raise ValidationError(
-                {"codigo": ValidationError(_("Ya existe una sala con ese código."), code="unique")}
-            ) from exc
-        raise ValidationError(_("Los datos no cumplen las restricciones de la sala.")) from exc
+        raise _integrity_error(exc) from exc
     return sala
+
+
+def _integrity_error(exc: IntegrityError) -> ValidationError:
+    if "salas_sala_codigo_unique" in str(exc) or exc.args[0] == 1062:
+        return ValidationError(
+            {"codigo": ValidationError(_("Ya existe una sala con ese código."), code="unique")}
+        )
+    return ValidationError(_("Los datos no cumplen las restricciones de la sala."))

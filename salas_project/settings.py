@@ -152,6 +152,8 @@ READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", defau
 # Answer GET /sala/all in front of Django's request cycle when that changes
 # nothing (salas/fastlane.py). Off: every request goes through Django.
 ROOM_LIST_FAST_LANE = env.bool("ROOM_LIST_FAST_LANE", default=True)
+# The same for POST /sala/create.
+ROOM_CREATE_FAST_LANE = env.bool("ROOM_CREATE_FAST_LANE", default=True)
 
 # --- Replication setup (manage.py setup_replication / replication_status) ----
 # Administrative connections (not the app user): the primary and each replica,

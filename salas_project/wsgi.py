@@ -9,8 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salas_project.settings")
 
 application = get_wsgi_application()
 
+# Imported after Django is set up: they use models.
 if settings.ROOM_LIST_FAST_LANE:
-    # Imported after Django is set up: it uses models.
     from salas.fastlane import RoomListFastLane
 
     application = RoomListFastLane(application)
+if settings.ROOM_CREATE_FAST_LANE:
+    from salas.fastlane import RoomCreateFastLane
+
+    application = RoomCreateFastLane(application)

@@ -50,13 +50,17 @@ def lane():
 
 
 def call(lane: RoomListFastLane, path: str = "/sala/all", method: str = "GET", **environ: Any) -> Answer:
-    request = getattr(RequestFactory(**environ), method.lower())(path)
+    return run(lane, getattr(RequestFactory(**environ), method.lower())(path).environ)
+
+
+def run(app: Any, environ: dict[str, Any]) -> Answer:
+    """One request through a WSGI app, as a server would make it."""
     seen: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> None:
         seen.update(status=status, headers=headers)
 
-    result = lane(request.environ, start_response)
+    result = app(environ, start_response)
     body = b"".join(result)
     if hasattr(result, "close"):
         result.close()
@@ -135,6 +139,7 @@ def test_each_session_gets_its_own_verdict(lane, user):
         pytest.param({"QUERY_STRING": "page_size=x"}, "/sala/all", "GET", id="bad-page-size"),
         pytest.param({}, "/sala/all", "POST", id="other-method"),
         pytest.param({}, "/api/status", "GET", id="other-path"),
+        pytest.param({"HTTP_HOST": "evil.example"}, "/sala/all", "GET", id="host-not-allowed"),
     ],
 )
 def test_anything_else_goes_to_django(lane, user, environ, path, method):

@@ -1,4 +1,4 @@
-"""GET /sala/all in front of Django (salas/fastlane.py): same answers, same promises."""
+"""GET /sala/all and POST /sala/create in front of Django (salas/fastlane.py): same answers, same promises."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import requests
 from tests.cluster.harness import (
     DBS,
     NODES,
+    assert_rooms_on_every_server,
     create_room,
     signed_up_user,
     unique_code,
@@ -46,8 +47,9 @@ def test_the_fast_lane_gives_djangos_answer(node):
     assert _headers(lane) == _headers(django)
 
 
-def _headers(response) -> list[tuple[str, str]]:
-    return [(k.lower(), v) for k, v in response.headers.items() if k.lower() not in UNCOMPARED]
+def _headers(response, also: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
+    skipped = UNCOMPARED | also
+    return [(k.lower(), v) for k, v in response.headers.items() if k.lower() not in skipped]
 
 
 def test_a_disabled_account_is_refused_on_every_node_once_replicated():
@@ -63,3 +65,44 @@ def test_a_disabled_account_is_refused_on_every_node_once_replicated():
         response = session.get(f"{base}/sala/all", timeout=10)
         assert response.status_code == 401, node
         assert response.json()["error"]
+
+
+@pytest.mark.parametrize("node", list(NODES))
+def test_the_create_lane_gives_djangos_answer_and_the_write_is_read_back_at_once(node):
+    """The first create on a node after its start may go through Django; later ones
+    go through the lane. Each answer has Django's shape and headers, its cookie
+    makes the very next read, on a replica node, show the room, and every row
+    reaches the three servers."""
+    session, name = signed_up_user()
+    prefix = unique_code("NEW")
+    answers = []
+    for index in range(4):
+        answer = create_room(session, f"{prefix}-{index}", base=NODES[node])
+        assert answer.status_code == 201
+        answers.append(answer)
+        body = answer.json()
+        assert body["codigo"] == f"{prefix}-{index}" and body["owner"]["username"] == name
+        assert set(body) == {"id", "nombre", "codigo", "capacidad", "owner", "created_at"}
+        assert _headers(answer, also={"set-cookie", "content-length"}) == _headers(
+            answers[0], also={"set-cookie", "content-length"}
+        )
+        assert answer.cookies.get("salas_gtid")
+        # Read-your-writes: the replica node answers only once it holds this write.
+        listed = session.get(f"{NODES['app3']}/sala/all", params={"q": prefix}, timeout=10).json()
+        assert listed["count"] == index + 1
+    assert_rooms_on_every_server([f"{prefix}-{index}" for index in range(4)])
+
+
+def test_a_disabled_account_cannot_create_on_any_node():
+    session, name = signed_up_user()
+    prefix = unique_code("OFF")
+    for node, base in NODES.items():
+        for index in range(2):  # the second one comes from the lane, which now knows the user
+            assert create_room(session, f"{prefix}-{node[-1]}{index}", base=base).status_code == 201
+    DBS["db1"].query("UPDATE salas.accounts_user SET is_active = 0 WHERE username = %s", [name])
+    for node, base in NODES.items():
+        response = create_room(session, f"{prefix}-{node[-1]}X", base=base)
+        assert response.status_code == 401, node
+        assert response.json()["error"]
+    codes = DBS["db1"].query("SELECT codigo FROM salas.salas_sala WHERE codigo LIKE %s", [f"{prefix}-%"])
+    assert sorted(row[0] for row in codes) == sorted(f"{prefix}-{n[-1]}{i}" for n in NODES for i in range(2))

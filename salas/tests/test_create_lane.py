@@ -1,0 +1,197 @@
+"""The create lane writes a room exactly as Django would, or writes nothing and lets Django answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+from django.test import RequestFactory
+
+from replication import consistency
+from salas import fastlane
+from salas.fastlane import RoomCreateFastLane
+from salas.models import Sala
+from salas.tests.factories import SalaFactory
+from salas.tests.test_fastlane import Answer, CountingDjango, run, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF_SECRET = _get_new_csrf_string()
+
+
+@pytest.fixture
+def lane():
+    django = CountingDjango()
+    return RoomCreateFastLane(django), django
+
+
+@pytest.fixture
+def cookie(user) -> str:
+    return f"{session_cookie(user)}; {settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
+
+
+def room(codigo: str, **fields: Any) -> dict[str, Any]:
+    return {"nombre": f"Sala {codigo}", "codigo": codigo, "capacidad": 12, **fields}
+
+
+def post(
+    lane: RoomCreateFastLane,
+    body: Any,
+    *,
+    cookie: str,
+    content_type: str = "application/json",
+    token: str | None = None,
+    **environ: Any,
+) -> Answer:
+    data = body if isinstance(body, bytes) else orjson.dumps(body)
+    headers = {"HTTP_COOKIE": cookie, **environ}
+    if token is None:
+        token = _mask_cipher_secret(CSRF_SECRET)
+    if token:
+        headers["HTTP_X_CSRFTOKEN"] = token
+    request = RequestFactory().post("/sala/create", data, content_type=content_type, **headers)
+    return run(lane, request.environ)
+
+
+def header_names(answer: Answer) -> list[str]:
+    return [name for name, _ in answer.headers]
+
+
+def test_creates_like_django_without_calling_it(lane, user, cookie):
+    fast, django = lane
+    first = post(fast, room("LANE-1"), cookie=cookie)
+    assert first.status_code == 201 and django.calls == 1  # Django answered; its headers recorded
+    second = post(fast, room("LANE-2", capacidad="30"), cookie=cookie)
+    assert django.calls == 1  # the lane answered
+    assert second.status_code == 201
+    assert header_names(second) == header_names(first)
+    assert [h for h in second.headers if h[0] not in ("Content-Length", "Set-Cookie")] == [
+        h for h in first.headers if h[0] not in ("Content-Length", "Set-Cookie")
+    ]
+    stored = Sala.objects.get(codigo="LANE-2")
+    body = second.json()
+    assert body == {
+        "id": stored.pk,
+        "nombre": "Sala LANE-2",
+        "codigo": "LANE-2",
+        "capacidad": 30,
+        "owner": {"id": user.pk, "username": user.username},
+        "created_at": stored.created_at.isoformat(),
+    }
+    assert set(body) == set(first.json())
+    assert stored.owner_id == user.pk and stored.updated_at == stored.created_at
+
+
+def test_the_read_your_writes_cookie_covers_the_write(lane, user, cookie):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+    answer = post(fast, room("LANE-2"), cookie=cookie)
+    assert django.calls == 1
+    (set_cookie,) = [value for name, value in answer.headers if name == "Set-Cookie"]
+    name, signed = set_cookie.split(";")[0].strip().split("=", 1)
+    assert name == consistency.COOKIE_NAME
+    assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
+    # Read back as the next request's routing middleware reads it.
+    gtid = consistency.client_gtid(RequestFactory(HTTP_COOKIE=f"{name}={signed}").get("/"))
+    domain, server, sequence = gtid.split(",")[-1].split("-")
+    assert int(sequence) > 0  # a MariaDB/MySQL position, not the "primary" pin
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "status"),
+    [
+        pytest.param(room("LANE-X", capacidad=0), {}, 400, id="capacity-zero"),
+        pytest.param(room("LANE-X", capacidad=10**9), {}, 400, id="capacity-huge"),
+        pytest.param(room("LANE-X", capacidad=True), {}, 400, id="capacity-bool"),
+        pytest.param(room("no válido!"), {}, 400, id="bad-codigo"),
+        pytest.param(room("LANE-X", nombre="x" * 101), {}, 400, id="long-nombre"),
+        pytest.param(room("LANE-X", nombre="   "), {}, 400, id="blank-nombre"),
+        pytest.param(room("LANE-X", extra=1), {}, 400, id="extra-field"),
+        pytest.param({"nombre": "x", "codigo": "LANE-X"}, {}, 400, id="missing-field"),
+        pytest.param(room("LANE-X", capacidad=None), {}, 400, id="null"),
+        pytest.param([room("LANE-X")], {}, 400, id="not-an-object"),
+        pytest.param(b'{"nombre": ', {}, 400, id="malformed-json"),
+        pytest.param(room("LANE-X"), {"content_type": "text/plain"}, 400, id="wrong-content-type"),
+        pytest.param(room("LANE-X"), {"token": ""}, 403, id="no-csrf-token"),
+        pytest.param(room("LANE-X"), {"token": _get_new_csrf_string()}, 403, id="wrong-csrf-token"),
+        pytest.param(room("LANE-X"), {"HTTP_ORIGIN": "http://evil.example"}, 403, id="foreign-origin"),
+        pytest.param(room("LANE-X"), {"HTTP_HOST": "evil.example"}, 400, id="host-not-allowed"),
+        pytest.param(
+            room("LANE-X"), {"cookie": f"{settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"}, 401, id="no-session"
+        ),
+    ],
+)
+def test_anything_else_is_answered_by_django_with_nothing_written(lane, user, cookie, body, extra, status):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)  # headers recorded: the lane would answer a plain create
+    extra = {"cookie": cookie, **extra}
+    answer = post(fast, body, **extra)
+    assert django.calls == 2
+    assert answer.status_code == status
+    assert "error" in answer.json()
+    assert list(Sala.objects.values_list("codigo", flat=True)) == ["LANE-1"]
+
+
+def test_a_duplicate_code_is_a_409_from_django_and_one_row(lane, user, other_user, cookie):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+    SalaFactory(owner=other_user, codigo="taken-1")
+    answer = post(fast, room("TAKEN-1"), cookie=cookie)  # codes are unique whatever their case
+    assert answer.status_code == 409 and django.calls == 2
+    assert answer.json()["fields"]["codigo"]
+    assert Sala.objects.filter(codigo__iexact="taken-1").count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda user: setattr(user, "is_active", False), id="account-disabled"),
+        pytest.param(lambda user: user.set_password("Otra-Clave-2026!"), id="password-changed"),
+    ],
+)
+def test_nothing_is_written_for_an_account_changed_since_it_was_read(lane, user, cookie, change):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+    assert post(fast, room("LANE-2"), cookie=cookie).status_code == 201
+    assert django.calls == 1  # the lane now remembers this session's user
+    change(user)
+    user.save()
+    answer = post(fast, room("LANE-3"), cookie=cookie)
+    assert answer.status_code == 401 and django.calls == 2
+    assert not Sala.objects.filter(codigo="LANE-3").exists()
+
+
+def test_a_renamed_owner_is_named_in_the_answer(lane, user, cookie):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+    post(fast, room("LANE-2"), cookie=cookie)
+    user.username = "renombrada"
+    user.save()
+    answer = post(fast, room("LANE-3"), cookie=cookie)
+    assert answer.status_code == 201 and django.calls == 2  # the lane wrote nothing; Django did
+    assert answer.json()["owner"]["username"] == "renombrada"
+    assert post(fast, room("LANE-4"), cookie=cookie).json()["owner"]["username"] == "renombrada"
+    assert django.calls == 2  # the user was read again, and the lane answers once more
+    assert Sala.objects.filter(owner=user).count() == 4
+
+
+def test_a_primary_error_during_the_insert_is_a_503_never_retried(lane, user, cookie, monkeypatch):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+
+    def lost(**fields: Any) -> None:
+        # What mysqlclient raises when the primary dies mid-statement: the
+        # INSERT may or may not have committed.
+        raise OperationalError(2013, "Lost connection to server during query")
+
+    monkeypatch.setattr(fastlane.services, "sala_create_if_owner_unchanged", lost)
+    answer = post(fast, room("LANE-2"), cookie=cookie)
+    assert answer.status_code == 503 and django.calls == 1  # answered once, not handed on
+    assert answer.json() == {"error": answer.json()["error"], "fields": {}}
+    assert "principal" in answer.json()["error"]
+    assert ("Retry-After", "5") in answer.headers
+    assert ("X-Node", settings.NODE_NAME) in answer.headers
