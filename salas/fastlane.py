@@ -58,7 +58,7 @@ from django.core import signals
 from django.core.exceptions import DisallowedHost, ValidationError
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.cookie import parse_cookie
 from django.middleware.csrf import CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.utils import translation
@@ -126,13 +126,17 @@ class _Lane:
     def _through_django(
         self, environ: dict[str, Any], start_response: Callable[..., Any], variant: tuple[str, str, str]
     ) -> Iterable[bytes]:
+        # Django answers such a request in the cookie's language, not the variant's.
+        recordable = settings.LANGUAGE_COOKIE_NAME not in parse_cookie(environ.get("HTTP_COOKIE", ""))
+
         def record(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
             names = {name.lower() for name, _ in headers}
             cookies = {
                 value.split("=", 1)[0].strip() for name, value in headers if name.lower() == "set-cookie"
             }
             if (
-                status.startswith(self.recorded_status)
+                recordable
+                and status.startswith(self.recorded_status)
                 and cookies <= self.own_cookies
                 and len(self._headers) < _MAX_HEADER_SETS
                 and "content-length" in names
@@ -156,7 +160,7 @@ class RoomListFastLane(_Lane):
             return self.app(environ, start_response)
         variant = self._variant(environ)
         headers = self._headers.get(variant)
-        body = self._answer(environ) if headers is not None else None
+        body = _safely(self._answer, environ) if headers is not None else None
         if body is None:
             return self._through_django(environ, start_response, variant)
         before, after = headers
@@ -241,6 +245,35 @@ class RoomCreateFastLane(_Lane):
     def _answer(
         self, environ: dict[str, Any], body: bytes, headers: tuple[Headers, Headers]
     ) -> tuple[str, Headers, bytes] | None:
+        route = state.begin(state.ReadRoute(PRIMARY, "write-request"))
+        try:
+            checked = _safely(self._checked, environ, body)
+            if checked is None:
+                return None
+            session, owner, fields = checked
+            try:
+                sala = services.sala_create_if_owner_unchanged(owner=owner, **fields)
+            except ValidationError:
+                return None
+            except (OperationalError, InterfaceError) as exc:
+                return _response(_unavailable(exc, headers))
+            except DatabaseError:
+                # Any other refusal of the INSERT: nothing was written; Django answers.
+                return None
+            except Exception:
+                # mysqlclient builds the statement before sending it, so an error
+                # that is not the server's means nothing was written either.
+                logger.exception("room create lane: unexpected error before the write")
+                return None
+            if sala is None:
+                self._owners.pop(session, None)
+                return None
+            return _response(json_response(selectors.sala_to_dict(sala), status=201))
+        finally:
+            state.end(route)
+
+    def _checked(self, environ: dict[str, Any], body: bytes) -> tuple[Session, Any, dict[str, Any]] | None:
+        """The session's user and the room, when the lane may write it; None leaves it to Django."""
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
         # A 32-character CSRF cookie is one Django keeps as it is (no new cookie to send).
         if (
@@ -256,31 +289,12 @@ class RoomCreateFastLane(_Lane):
         environ["wsgi.input"] = io.BytesIO(body)
         if _csrf.process_view(WSGIRequest(environ), sala_create_api, (), {}) is not None:
             return None
-        route = state.begin(state.ReadRoute(PRIMARY, "write-request"))
         try:
             owner = self._owner(session)
-            if owner is None:
-                return None
-            try:
-                sala = services.sala_create_if_owner_unchanged(owner=owner, **fields)
-            except ValidationError:
-                return None
-            except (OperationalError, InterfaceError) as exc:
-                return _unavailable(exc, headers)
-            if sala is None:
-                self._owners.pop(session, None)
-                return None
-            response = json_response(selectors.sala_to_dict(sala), status=201)
-            consistency.remember_write(response)
-            # Serialised as Django's WSGI handler does.
-            cookies_out = [("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values()]
-            return "201 Created", cookies_out, response.content
         except DatabaseError:
-            # Reading the user failed: nothing was written, and Django answers
-            # (a 503 if the primary is down).
+            # Nothing was written; Django answers (a 503 if the primary is down).
             return None
-        finally:
-            state.end(route)
+        return (session, owner, fields) if owner is not None else None
 
     def _owner(self, session: Session) -> Any:
         owner = self._owners.get(session)
@@ -327,7 +341,7 @@ def _room_fields(body: bytes) -> dict[str, Any] | None:
     return data
 
 
-def _unavailable(exc: DatabaseError, headers: tuple[Headers, Headers]) -> tuple[str, Headers, bytes]:
+def _unavailable(exc: DatabaseError, headers: tuple[Headers, Headers]) -> HttpResponse:
     """The 503 Django's DatabaseUnavailableMiddleware gives, in the language of the recorded answer."""
     language = next(
         (value for name, value in (*headers[0], *headers[1]) if name.lower() == "content-language"),
@@ -335,8 +349,31 @@ def _unavailable(exc: DatabaseError, headers: tuple[Headers, Headers]) -> tuple[
     )
     logger.warning("database unavailable on POST %s: %s", CREATE_PATH, exc)
     with translation.override(language):
-        payload = json_error(503, unavailable_message("POST", exc)).content
-    return "503 Service Unavailable", [("Retry-After", RETRY_AFTER_SECONDS)], payload
+        response = json_error(503, unavailable_message("POST", exc))
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def _response(response: HttpResponse) -> tuple[str, Headers, bytes]:
+    """Status, the headers the lane adds, and body of an answer to a write attempt.
+
+    As Django's routing middleware does after any write attempt, the client gets
+    the read-your-writes cookie: the primary's position, or a pin to the primary
+    when the outcome is unknown. Cookies are serialised as Django's WSGI handler does.
+    """
+    consistency.remember_write(response)
+    extra = [(name, value) for name, value in response.items() if name.lower() == "retry-after"]
+    extra += [("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values()]
+    return f"{response.status_code} {response.reason_phrase}", extra, response.content
+
+
+def _safely(check: Callable[..., Any], *args: Any) -> Any:
+    """check(*args), or None (Django answers) when it fails in a way the lane did not foresee."""
+    try:
+        return check(*args)
+    except Exception:
+        logger.exception("fast lane: unexpected error; Django answers instead")
+        return None
 
 
 def _host_allowed(environ: dict[str, Any]) -> bool:

@@ -7,6 +7,7 @@ replica; the database constraints settle whatever races past them.
 
 from __future__ import annotations
 
+import re
 from contextlib import nullcontext
 from typing import Any
 
@@ -20,6 +21,7 @@ from accounts.models import User
 from salas.models import Sala
 
 EDITABLE_FIELDS = ("nombre", "codigo", "capacidad")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def sala_can_manage(*, user: User, sala: Sala) -> bool:
@@ -56,7 +58,10 @@ def sala_create_if_owner_unchanged(*, owner: User, nombre: str, codigo: str, cap
                 f"INSERT INTO {quote(Sala._meta.db_table)} "
                 "(nombre, codigo, capacidad, owner_id, created_at, updated_at) "
                 f"SELECT %s, %s, %s, id, %s, %s FROM {quote(User._meta.db_table)} "
-                "WHERE id = %s AND is_active AND password = %s AND username = %s",
+                # Compared byte for byte: the columns' collation would take a
+                # username renamed only in case or accents for the same one.
+                "WHERE id = %s AND is_active AND CAST(password AS BINARY) = CAST(%s AS BINARY) "
+                "AND CAST(username AS BINARY) = CAST(%s AS BINARY)",
                 [
                     sala.nombre,
                     sala.codigo,
@@ -128,8 +133,11 @@ def _normalise(sala: Sala) -> None:
         errors["codigo"] = [ValidationError(_("Debe ser un texto."), code="invalid")]
     # bool is an int in Python; a capacity of `true` is a client bug, not 1.
     if isinstance(sala.capacidad, bool) or not isinstance(sala.capacidad, int):
-        if isinstance(sala.capacidad, str) and sala.capacidad.strip().isdigit():
-            sala.capacidad = int(sala.capacidad.strip())
+        digits = sala.capacidad.strip() if isinstance(sala.capacidad, str) else ""
+        if _ASCII_DIGITS.fullmatch(digits):
+            # Past 18 digits the number is out of range anyway; int() of
+            # thousands of digits would cost time (and fail past 4300).
+            sala.capacidad = int(digits) if len(digits) <= 18 else 10**18
         else:
             errors["capacidad"] = [ValidationError(_("Debe ser un número entero."), code="invalid")]
     if errors:

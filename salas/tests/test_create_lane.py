@@ -107,6 +107,9 @@ def test_the_read_your_writes_cookie_covers_the_write(lane, user, cookie):
         pytest.param(room("LANE-X", capacidad=0), {}, 400, id="capacity-zero"),
         pytest.param(room("LANE-X", capacidad=10**9), {}, 400, id="capacity-huge"),
         pytest.param(room("LANE-X", capacidad=True), {}, 400, id="capacity-bool"),
+        pytest.param(room("LANE-X", capacidad="²"), {}, 400, id="capacity-superscript-digit"),
+        pytest.param(room("LANE-X", capacidad="١٢"), {}, 400, id="capacity-arabic-digits"),
+        pytest.param(room("LANE-X", capacidad="9" * 5000), {}, 400, id="capacity-5000-digits"),
         pytest.param(room("no válido!"), {}, 400, id="bad-codigo"),
         pytest.param(room("LANE-X", nombre="x" * 101), {}, 400, id="long-nombre"),
         pytest.param(room("LANE-X", nombre="   "), {}, 400, id="blank-nombre"),
@@ -165,16 +168,17 @@ def test_nothing_is_written_for_an_account_changed_since_it_was_read(lane, user,
     assert not Sala.objects.filter(codigo="LANE-3").exists()
 
 
-def test_a_renamed_owner_is_named_in_the_answer(lane, user, cookie):
+@pytest.mark.parametrize("rename", [lambda name: "renombrada", str.upper], ids=["new-name", "only-case"])
+def test_a_renamed_owner_is_named_in_the_answer(lane, user, cookie, rename):
     fast, django = lane
     post(fast, room("LANE-1"), cookie=cookie)
     post(fast, room("LANE-2"), cookie=cookie)
-    user.username = "renombrada"
+    user.username = rename(user.username)
     user.save()
     answer = post(fast, room("LANE-3"), cookie=cookie)
     assert answer.status_code == 201 and django.calls == 2  # the lane wrote nothing; Django did
-    assert answer.json()["owner"]["username"] == "renombrada"
-    assert post(fast, room("LANE-4"), cookie=cookie).json()["owner"]["username"] == "renombrada"
+    assert answer.json()["owner"]["username"] == user.username
+    assert post(fast, room("LANE-4"), cookie=cookie).json()["owner"]["username"] == user.username
     assert django.calls == 2  # the user was read again, and the lane answers once more
     assert Sala.objects.filter(owner=user).count() == 4
 
@@ -195,3 +199,33 @@ def test_a_primary_error_during_the_insert_is_a_503_never_retried(lane, user, co
     assert "principal" in answer.json()["error"]
     assert ("Retry-After", "5") in answer.headers
     assert ("X-Node", settings.NODE_NAME) in answer.headers
+    # Like Django's routing middleware after any write attempt: the outcome is
+    # unknown, so the client's next reads must not trust a replica blindly.
+    assert any(
+        name == "Set-Cookie" and value.strip().startswith(f"{consistency.COOKIE_NAME}=")
+        for name, value in answer.headers
+    )
+
+
+def test_an_answer_in_the_language_cookies_language_is_never_replayed(lane, user, cookie):
+    fast, django = lane
+    english = post(fast, room("LANE-1"), cookie=f"{cookie}; {settings.LANGUAGE_COOKIE_NAME}=en")
+    assert english.status_code == 201 and ("Content-Language", "en") in english.headers
+    plain = post(fast, room("LANE-2"), cookie=cookie)
+    assert django.calls == 2  # nothing was recorded from the English answer
+    assert ("Content-Language", settings.LANGUAGE_CODE) in plain.headers
+    again = post(fast, room("LANE-3"), cookie=cookie)
+    assert django.calls == 2 and ("Content-Language", settings.LANGUAGE_CODE) in again.headers
+
+
+def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(lane, user, cookie, monkeypatch):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+
+    def broken(body: bytes) -> None:
+        raise RuntimeError("a bug in the lane")
+
+    monkeypatch.setattr(fastlane, "_room_fields", broken)
+    answer = post(fast, room("LANE-2"), cookie=cookie)
+    assert answer.status_code == 201 and django.calls == 2
+    assert Sala.objects.filter(codigo="LANE-2").count() == 1

@@ -172,3 +172,31 @@ def test_a_read_your_writes_cookie_is_left_to_django_on_a_replica_route(lane, us
     monkeypatch.setattr(health, "default_route", lambda: (health.REPLICA, health.REASON_OK))
     call(fast, HTTP_COOKIE=f"{cookie}; {consistency.COOKIE_NAME}=anything")
     assert django.calls == 2
+
+
+def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(lane, user, monkeypatch):
+    from salas import fastlane
+
+    fast, django = lane
+    SalaFactory(owner=user)
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug in the lane")
+
+    monkeypatch.setattr(fastlane, "sala_list_body", broken)
+    answer = call(fast, HTTP_COOKIE=cookie)
+    assert answer.status_code == 200 and django.calls == 2
+    assert answer.json()["count"] == 1
+
+
+def test_an_answer_in_the_language_cookies_language_is_never_replayed(lane, user):
+    fast, django = lane
+    cookie = session_cookie(user)
+    english = call(fast, HTTP_COOKIE=f"{cookie}; {settings.LANGUAGE_COOKIE_NAME}=en")
+    assert ("Content-Language", "en") in english.headers
+    plain = call(fast, HTTP_COOKIE=cookie)
+    assert django.calls == 2  # nothing was recorded from the English answer
+    assert ("Content-Language", settings.LANGUAGE_CODE) in plain.headers
+    assert call(fast, HTTP_COOKIE=cookie).headers == plain.headers and django.calls == 2
