@@ -51,6 +51,11 @@ BAD_CAPACITY = st.one_of(
     st.none(),
     st.lists(st.integers(), max_size=2),
     NASTY_STRINGS,
+    # Strings str.isdigit() accepts that are not a capacity: "²", "١٢", 5000 digits.
+    st.text(alphabet=st.characters(categories=("Nd", "No")), min_size=1, max_size=4).filter(
+        lambda text: not text.isascii()
+    ),
+    st.just("9" * 5000),
 )
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
