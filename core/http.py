@@ -137,6 +137,10 @@ def _trusted_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, 
 
 
 def _is_trusted_proxy(address: str) -> bool:
+    if address == "":
+        # gunicorn's REMOTE_ADDR for a unix socket peer: a process on this
+        # machine, as trusted as loopback (locally nginx reaches the nodes so).
+        return True
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -76,3 +76,21 @@ def test_deploy_checks_pass_with_the_production_settings():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("remote", "real_ip", "expected"),
+    [
+        pytest.param("127.0.0.1", "203.0.113.7", "203.0.113.7", id="via-nginx-over-loopback"),
+        pytest.param("", "203.0.113.7", "203.0.113.7", id="via-nginx-over-a-unix-socket"),
+        pytest.param("198.51.100.4", "203.0.113.7", "198.51.100.4", id="forged-header-from-outside"),
+        pytest.param("127.0.0.1", "", "127.0.0.1", id="direct-to-a-node"),
+    ],
+)
+def test_the_lockout_address_is_the_balancers_word_only_when_it_comes_from_the_balancer(
+    rf, remote, real_ip, expected
+):
+    from core.http import client_ip
+
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_REAL_IP=real_ip)
+    assert client_ip(request) == expected
