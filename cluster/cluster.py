@@ -24,7 +24,8 @@ Where things live:
                              app1.log, nginx.log, nginx-access.log, ...),
                              run/ (sockets, pids)
     .state/dbN/              my.cnf, data/, mysqld.sock, mysqld.pid
-    .state/nginx/            nginx.conf, pid file, temp dirs
+    .state/nginx/            nginx.conf, pid file, temp dirs, appN.sock (the
+                             unix socket nginx reaches each node on)
     /var/lib/salas/<hash>/   holds run/, dbN/ and nginx/ instead (with .state
                              symlinks) when user mysql or www-data cannot reach
                              .state (a clone under /root, mode 700) or a socket
@@ -551,6 +552,8 @@ def prepare_dirs(layout: Layout) -> None:
     layout.runtime.chmod(0o755)
     layout.run_dir.mkdir(mode=0o700, exist_ok=True)
     layout.nginx_dir.mkdir(exist_ok=True)
+    # nginx workers (www-data) connect to the app sockets in here, whatever root's umask.
+    layout.nginx_dir.chmod(0o755)
     for db in DATABASES:
         # 0750 and owned by mysql: the socket inside lets root in without a
         # password, so nobody else may reach it.

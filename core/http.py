@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -124,7 +125,7 @@ def client_ip(request: HttpRequest) -> str:
     client cannot dodge the login lockout by sending its own header.
     """
     remote = request.META.get("REMOTE_ADDR", "")
-    if _is_trusted_proxy(remote):
+    if _is_trusted_proxy(remote) or _is_unix_socket_peer(request):
         forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
         if forwarded:
             return forwarded
@@ -136,11 +137,14 @@ def _trusted_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, 
     return tuple(ipaddress.ip_network(net) for net in settings.TRUSTED_PROXY_NETWORKS)
 
 
+def _is_unix_socket_peer(request: HttpRequest) -> bool:
+    # Locally nginx reaches the nodes over unix sockets, for which gunicorn's
+    # REMOTE_ADDR is empty: a peer on this machine, as trusted as loopback.
+    connection = request.META.get("gunicorn.socket")
+    return getattr(connection, "family", None) == socket.AF_UNIX
+
+
 def _is_trusted_proxy(address: str) -> bool:
-    if address == "":
-        # gunicorn's REMOTE_ADDR for a unix socket peer: a process on this
-        # machine, as trusted as loopback (locally nginx reaches the nodes so).
-        return True
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

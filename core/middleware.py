@@ -63,7 +63,7 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
-def unavailable_message(method: str, exception: DatabaseError) -> str:
+def unavailable_message(method: str, exception: Exception) -> str:
     """What a 503 tells the user, in the active language."""
     if _is_read_only_error(exception):
         return _("La base de datos principal no admite escrituras ahora mismo.")
@@ -84,6 +84,6 @@ def _forget_user_if_unreadable(request: HttpRequest) -> None:
         request.user = AnonymousUser()
 
 
-def _is_read_only_error(exception: DatabaseError) -> bool:
+def _is_read_only_error(exception: Exception) -> bool:
     # 1290: the server runs with --read-only (a replica or a demoted primary).
     return bool(exception.args) and exception.args[0] == 1290

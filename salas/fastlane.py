@@ -251,24 +251,30 @@ class RoomCreateFastLane(_Lane):
             if checked is None:
                 return None
             session, owner, fields = checked
+            sent = _WriteSent()
             try:
-                sala = services.sala_create_if_owner_unchanged(owner=owner, **fields)
+                with connections[PRIMARY].execute_wrapper(sent):
+                    sala = services.sala_create_if_owner_unchanged(owner=owner, **fields)
+                if sala is None:
+                    self._owners.pop(session, None)
+                    return None
+                return _response(json_response(selectors.sala_to_dict(sala), status=201))
             except ValidationError:
-                return None
-            except (OperationalError, InterfaceError) as exc:
+                return None  # bad data or a taken code: nothing written
+            except Exception as exc:
+                if not sent.happened:
+                    # mysqlclient builds the statement before sending it: nothing was written.
+                    logger.exception("room create lane: unexpected error before the write")
+                    return None
+                if isinstance(exc, DatabaseError) and not isinstance(exc, (OperationalError, InterfaceError)):
+                    # The server refused the statement: nothing written; Django answers.
+                    logger.warning("room create lane: INSERT refused, Django answers: %s", exc)
+                    return None
+                # Sent, and then the primary failed or something unforeseen did:
+                # the write may have happened, so it is never tried again.
+                if not isinstance(exc, DatabaseError):
+                    logger.exception("room create lane: unexpected error once the INSERT was sent")
                 return _response(_unavailable(exc, headers))
-            except DatabaseError:
-                # Any other refusal of the INSERT: nothing was written; Django answers.
-                return None
-            except Exception:
-                # mysqlclient builds the statement before sending it, so an error
-                # that is not the server's means nothing was written either.
-                logger.exception("room create lane: unexpected error before the write")
-                return None
-            if sala is None:
-                self._owners.pop(session, None)
-                return None
-            return _response(json_response(selectors.sala_to_dict(sala), status=201))
         finally:
             state.end(route)
 
@@ -291,8 +297,13 @@ class RoomCreateFastLane(_Lane):
             return None
         try:
             owner = self._owner(session)
+            # Django's connection check and reconnect, done here rather than on
+            # the INSERT's cursor: a primary found down now has been sent
+            # nothing, so Django answers (its 503 pins no reads to the primary).
+            connection = connections[PRIMARY]
+            connection.close_if_health_check_failed()
+            connection.ensure_connection()
         except DatabaseError:
-            # Nothing was written; Django answers (a 503 if the primary is down).
             return None
         return (session, owner, fields) if owner is not None else None
 
@@ -303,6 +314,17 @@ class RoomCreateFastLane(_Lane):
             if owner is not None:
                 _remember(self._owners, session, owner)
         return owner
+
+
+class _WriteSent:
+    """An execute wrapper noting that a statement went to the server (its outcome is then unknown)."""
+
+    def __init__(self) -> None:
+        self.happened = False
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.happened = True
+        return execute(sql, params, many, context)
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -341,7 +363,7 @@ def _room_fields(body: bytes) -> dict[str, Any] | None:
     return data
 
 
-def _unavailable(exc: DatabaseError, headers: tuple[Headers, Headers]) -> HttpResponse:
+def _unavailable(exc: Exception, headers: tuple[Headers, Headers]) -> HttpResponse:
     """The 503 Django's DatabaseUnavailableMiddleware gives, in the language of the recorded answer."""
     language = next(
         (value for name, value in (*headers[0], *headers[1]) if name.lower() == "content-language"),

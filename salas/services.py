@@ -135,6 +135,7 @@ def _normalise(sala: Sala) -> None:
     if isinstance(sala.capacidad, bool) or not isinstance(sala.capacidad, int):
         digits = sala.capacidad.strip() if isinstance(sala.capacidad, str) else ""
         if _ASCII_DIGITS.fullmatch(digits):
+            digits = digits.lstrip("0") or "0"
             # Past 18 digits the number is out of range anyway; int() of
             # thousands of digits would cost time (and fail past 4300).
             sala.capacidad = int(digits) if len(digits) <= 18 else 10**18

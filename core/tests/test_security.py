@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 
@@ -79,18 +80,27 @@ def test_deploy_checks_pass_with_the_production_settings():
 
 
 @pytest.mark.parametrize(
-    ("remote", "real_ip", "expected"),
+    ("remote", "peer", "real_ip", "expected"),
     [
-        pytest.param("127.0.0.1", "203.0.113.7", "203.0.113.7", id="via-nginx-over-loopback"),
-        pytest.param("", "203.0.113.7", "203.0.113.7", id="via-nginx-over-a-unix-socket"),
-        pytest.param("198.51.100.4", "203.0.113.7", "198.51.100.4", id="forged-header-from-outside"),
-        pytest.param("127.0.0.1", "", "127.0.0.1", id="direct-to-a-node"),
+        pytest.param("127.0.0.1", socket.AF_INET, "203.0.113.7", "203.0.113.7", id="via-nginx-over-loopback"),
+        pytest.param("", socket.AF_UNIX, "203.0.113.7", "203.0.113.7", id="via-nginx-over-a-unix-socket"),
+        pytest.param("198.51.100.4", socket.AF_INET, "203.0.113.7", "198.51.100.4", id="forged-from-outside"),
+        pytest.param("", None, "203.0.113.7", "", id="no-address-and-no-unix-socket"),
+        pytest.param("127.0.0.1", socket.AF_INET, "", "127.0.0.1", id="direct-to-a-node"),
     ],
 )
 def test_the_lockout_address_is_the_balancers_word_only_when_it_comes_from_the_balancer(
-    rf, remote, real_ip, expected
+    rf, remote, peer, real_ip, expected
 ):
     from core.http import client_ip
 
     request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_REAL_IP=real_ip)
-    assert client_ip(request) == expected
+    if peer is not None:
+        # What gunicorn puts in the environ: the connection the request came on.
+        connection = socket.socket(peer, socket.SOCK_STREAM)
+        request.META["gunicorn.socket"] = connection
+    try:
+        assert client_ip(request) == expected
+    finally:
+        if peer is not None:
+            connection.close()

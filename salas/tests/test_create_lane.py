@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import MySQLdb
 import orjson
 import pytest
 from django.conf import settings
-from django.db import OperationalError
+from django.db import connections
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 from django.test import RequestFactory
 
@@ -183,18 +184,35 @@ def test_a_renamed_owner_is_named_in_the_answer(lane, user, cookie, rename):
     assert Sala.objects.filter(owner=user).count() == 4
 
 
-def test_a_primary_error_during_the_insert_is_a_503_never_retried(lane, user, cookie, monkeypatch):
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # What mysqlclient raises when the primary dies mid-statement.
+        pytest.param(
+            lambda: MySQLdb.OperationalError(2013, "Lost connection to server during query"), id="lost"
+        ),
+        pytest.param(lambda: RuntimeError("a bug after the send"), id="unforeseen"),
+    ],
+)
+def test_a_failure_once_the_insert_was_sent_is_a_503_never_retried(lane, user, cookie, monkeypatch, failure):
     fast, django = lane
     post(fast, room("LANE-1"), cookie=cookie)
+    create = fastlane.services.sala_create_if_owner_unchanged
 
-    def lost(**fields: Any) -> None:
-        # What mysqlclient raises when the primary dies mid-statement: the
-        # INSERT may or may not have committed.
-        raise OperationalError(2013, "Lost connection to server during query")
+    def committed_then_lost(execute, sql, params, many, context):
+        # The worst case: the row is written, and the answer never comes back.
+        execute(sql, params, many, context)
+        with connections["default"].wrap_database_errors:  # as Django's cursor raises it
+            raise failure()
 
-    monkeypatch.setattr(fastlane.services, "sala_create_if_owner_unchanged", lost)
+    def create_and_lose(**fields: Any) -> Any:
+        with connections["default"].execute_wrapper(committed_then_lost):
+            return create(**fields)
+
+    monkeypatch.setattr(fastlane.services, "sala_create_if_owner_unchanged", create_and_lose)
     answer = post(fast, room("LANE-2"), cookie=cookie)
     assert answer.status_code == 503 and django.calls == 1  # answered once, not handed on
+    assert Sala.objects.filter(codigo="LANE-2").count() == 1  # written once, never twice
     assert answer.json() == {"error": answer.json()["error"], "fields": {}}
     assert "principal" in answer.json()["error"]
     assert ("Retry-After", "5") in answer.headers
@@ -205,6 +223,46 @@ def test_a_primary_error_during_the_insert_is_a_503_never_retried(lane, user, co
         name == "Set-Cookie" and value.strip().startswith(f"{consistency.COOKIE_NAME}=")
         for name, value in answer.headers
     )
+
+
+def test_a_primary_down_before_the_insert_is_left_to_django(lane, user, cookie, monkeypatch):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+    assert post(fast, room("LANE-2"), cookie=cookie).status_code == 201 and django.calls == 1
+    primary = connections["default"]
+    primary.close()
+
+    def refused() -> None:
+        raise MySQLdb.OperationalError(2003, "Can't connect to server on '127.0.0.1'")
+
+    monkeypatch.setattr(primary, "connect", refused)
+    answer = post(fast, room("LANE-3"), cookie=cookie)
+    assert answer.status_code == 503 and django.calls == 2  # nothing was sent: Django answered
+    # Django's 503 for a write that never reached the primary pins nothing.
+    assert not any(name == "Set-Cookie" for name, _ in answer.headers)
+    monkeypatch.undo()
+    assert not Sala.objects.filter(codigo="LANE-3").exists()
+
+
+def test_an_unforeseen_error_before_the_insert_is_left_to_django(lane, user, cookie, monkeypatch):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+
+    def broken(**fields: Any) -> None:
+        raise RuntimeError("a bug before the send")
+
+    monkeypatch.setattr(fastlane.services, "sala_create_if_owner_unchanged", broken)
+    answer = post(fast, room("LANE-2"), cookie=cookie)
+    assert answer.status_code == 201 and django.calls == 2
+    assert Sala.objects.filter(codigo="LANE-2").count() == 1
+
+
+def test_leading_zeros_do_not_make_a_capacity_too_large(lane, user, cookie):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+    answer = post(fast, room("LANE-2", capacidad="0" * 30 + "12"), cookie=cookie)
+    assert answer.status_code == 201 and django.calls == 1
+    assert answer.json()["capacidad"] == 12
 
 
 def test_an_answer_in_the_language_cookies_language_is_never_replayed(lane, user, cookie):
