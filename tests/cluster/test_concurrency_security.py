@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from tests.cluster.harness import (
     DBS,
@@ -29,8 +30,16 @@ BASES = list(NODES.values())
 
 def _assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
     """Run attempt(0..49) at once; the database must accept exactly one, refuse 49 with 409."""
+
+    def outcome(i: int) -> int | str:
+        # A failed request shows in the assertion with the other 49 outcomes.
+        try:
+            return attempt(i)
+        except requests.RequestException as exc:
+            return f"#{i} on {BASES[i % 3]}: {exc!r}"
+
     with ThreadPoolExecutor(max_workers=50) as pool:
-        statuses = list(pool.map(attempt, range(50)))
+        statuses = list(pool.map(outcome, range(50)))
     assert statuses.count(201) == 1, statuses
     assert statuses.count(409) == 49, statuses
 
