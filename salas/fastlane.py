@@ -28,8 +28,10 @@ a user, and the room passes the same rules as Django's path
 INSERT itself re-checks, in the same statement, that the account is still
 active with the same password and username; when it is not, or the room breaks
 a rule or a unique code, nothing was written and Django answers (401, 400,
-409). The read-your-writes cookie is set as Django sets it. Only an error of
-the primary during the INSERT is answered here (503, as Django would): the
+409). The read-your-writes cookie is set as Django sets it. The connection to
+the primary is checked before the INSERT, so a primary found down is Django's
+503. Only a failure once the INSERT was sent is answered here (503, with the
+cookie that pins the client's reads to the primary, as Django would): the
 write may or may not have happened, so it must not be tried again.
 
 The headers are Django's own: the first success Django gives for each path is
