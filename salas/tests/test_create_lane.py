@@ -244,19 +244,6 @@ def test_a_primary_down_before_the_insert_is_left_to_django(lane, user, cookie, 
     assert not Sala.objects.filter(codigo="LANE-3").exists()
 
 
-def test_an_unforeseen_error_before_the_insert_is_left_to_django(lane, user, cookie, monkeypatch):
-    fast, django = lane
-    post(fast, room("LANE-1"), cookie=cookie)
-
-    def broken(**fields: Any) -> None:
-        raise RuntimeError("a bug before the send")
-
-    monkeypatch.setattr(fastlane.services, "sala_create_if_owner_unchanged", broken)
-    answer = post(fast, room("LANE-2"), cookie=cookie)
-    assert answer.status_code == 201 and django.calls == 2
-    assert Sala.objects.filter(codigo="LANE-2").count() == 1
-
-
 def test_leading_zeros_do_not_make_a_capacity_too_large(lane, user, cookie):
     fast, django = lane
     post(fast, room("LANE-1"), cookie=cookie)
@@ -276,14 +263,23 @@ def test_an_answer_in_the_language_cookies_language_is_never_replayed(lane, user
     assert django.calls == 2 and ("Content-Language", settings.LANGUAGE_CODE) in again.headers
 
 
-def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(lane, user, cookie, monkeypatch):
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        pytest.param(fastlane, "_room_fields", id="in-the-checks"),
+        pytest.param(fastlane.services, "sala_create_if_owner_unchanged", id="before-the-insert-is-sent"),
+    ],
+)
+def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(
+    lane, user, cookie, monkeypatch, module, name
+):
     fast, django = lane
     post(fast, room("LANE-1"), cookie=cookie)
 
-    def broken(body: bytes) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("a bug in the lane")
 
-    monkeypatch.setattr(fastlane, "_room_fields", broken)
+    monkeypatch.setattr(module, name, broken)
     answer = post(fast, room("LANE-2"), cookie=cookie)
     assert answer.status_code == 201 and django.calls == 2
     assert Sala.objects.filter(codigo="LANE-2").count() == 1
