@@ -4,9 +4,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from accounts.identifiers import user_by_identifier
+
 
 class UsernameOrEmailBackend(ModelBackend):
-    """Sign in with either the username or the email address.
+    """Sign in with either the username or the email address (accounts.identifiers).
 
     Lookups go to the primary: a user who has just registered on another node
     must be able to sign in at once, whatever the replica's lag.
@@ -22,11 +24,7 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         user_model = get_user_model()
-        users = user_model._default_manager.using("default")
-        # A username may itself contain "@": try it as a username first.
-        user = users.filter(username__iexact=username).first()
-        if user is None and "@" in username:
-            user = users.filter(email__iexact=username).first()
+        user = user_by_identifier(user_model._default_manager.using("default"), username)
         if user is None:
             # Run the hasher anyway so a missing account takes as long as a wrong password.
             user_model().set_password(password)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from accounts.identifiers import user_by_identifier
 from accounts.models import User
 
 # AccessAttempt.username holds 255 characters.
@@ -16,8 +17,8 @@ MAX_KEY_LENGTH = 150
 def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """One failure budget per account, whether it is named by username or by email.
 
-    The name is resolved exactly as the sign-in backend resolves it (username
-    first, then email), so both names of an account share one budget. An
+    The name is resolved exactly as the sign-in backend resolves it
+    (accounts.identifiers), so both names of an account share one budget. An
     unknown name keeps a budget of its own, so a lockout looks the same
     whether the account exists or not.
     """
@@ -25,12 +26,9 @@ def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -
     identifier = str(raw).strip().lower()
     if not identifier:
         return ""
-    users = User.objects.using("default")
-    username = users.filter(username__iexact=identifier).values_list("username", flat=True).first()
-    if username is None and "@" in identifier:
-        username = users.filter(email__iexact=identifier).values_list("username", flat=True).first()
-    if username is not None:
-        return username.lower()
+    user = user_by_identifier(User.objects.using("default").only("username"), identifier)
+    if user is not None:
+        return user.username.lower()
     if len(identifier) > MAX_KEY_LENGTH:
         return "sha256:" + hashlib.sha256(identifier.encode()).hexdigest()
     return identifier

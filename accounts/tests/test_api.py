@@ -105,12 +105,31 @@ def test_login_with_an_absurdly_long_name_is_400(api):
     assert "username" in response.json()["fields"]
 
 
-def test_a_username_with_an_at_sign_can_sign_in(api):
+def test_a_username_with_an_at_sign_is_refused_at_sign_up(api):
+    body = {"username": "victima@corp.com", "email": "atacante@example.com", "password": PASSWORD}
+    response = api.send("POST", "/auth/register", body)
+    assert response.status_code == 400
+    assert "username" in response.json()["fields"]
+    assert not User.objects.filter(email="atacante@example.com").exists()
+
+
+def test_an_email_signs_in_only_its_owner_even_beside_a_username_spelled_like_it(api):
+    """A legacy account named like someone's email cannot capture that email's sign-ins."""
     from accounts.tests.factories import UserFactory
 
-    UserFactory(username="ana@casa", email="ana@example.com", password=PASSWORD)
-    response = api.send("POST", "/auth/login", {"username": "ana@casa", "password": PASSWORD})
+    owner = UserFactory(username="victima", email="victima@corp.com", password=PASSWORD)
+    User.objects.create(username="victima@corp.com", email="atacante@example.com")
+    impostor = User.objects.get(username="victima@corp.com")
+    impostor.set_password("Otra-Clave-Atacante-1")
+    impostor.save()
+    response = api.send("POST", "/auth/login", {"username": "victima@corp.com", "password": PASSWORD})
     assert response.status_code == 200
+    assert response.json()["id"] == owner.pk
+    api.post("/auth/logout")
+    wrong = api.send(
+        "POST", "/auth/login", {"username": "victima@corp.com", "password": "Otra-Clave-Atacante-1"}
+    )
+    assert wrong.status_code == 401
 
 
 def test_username_and_email_share_one_lockout_budget(api, user, settings):
@@ -131,21 +150,22 @@ def test_wrong_methods_get_json_405(api, method, path):
     assert set(response.json()) == {"error", "fields"}
 
 
-def test_an_account_named_by_another_accounts_email_still_has_one_budget(api, settings):
+def test_failures_typed_with_an_email_spend_only_the_email_owners_budget(api, settings):
     from accounts.tests.factories import UserFactory
 
     owner_of_email = UserFactory(username="ana", email="eve@example.com")
+    # A legacy account whose username is spelled like ana's email.
     named_like_it = UserFactory(username="eve@example.com", email="otra@example.com")
     limit = settings.AXES_FAILURE_LIMIT
-    names = ["eve@example.com" if i % 2 else "otra@example.com" for i in range(limit)]
+    names = ["eve@example.com" if i % 2 else "ana" for i in range(limit)]
     statuses = [
         api.send("POST", "/auth/login", {"username": n, "password": "mala"}).status_code for n in names
     ]
     assert statuses[-1] == 429, statuses
-    # The other account's budget was not spent.
-    response = api.send("POST", "/auth/login", {"username": owner_of_email.username, "password": PASSWORD})
+    # The account named like that email kept its own budget.
+    response = api.send("POST", "/auth/login", {"username": "otra@example.com", "password": PASSWORD})
     assert response.status_code == 200
-    assert named_like_it.pk != owner_of_email.pk
+    assert response.json()["id"] == named_like_it.pk
 
 
 def test_a_long_email_shares_the_budget_of_its_username(api, settings):

@@ -73,3 +73,48 @@ def test_login_page_lockout_is_a_429_page(client, user, settings):
     assert response.status_code == 429
     assert "text/html" in response["Content-Type"]
     assert "Demasiados intentos fallidos" in response.content.decode()
+
+
+def test_register_page_refuses_a_username_with_an_at_sign(client):
+    response = client.post(
+        "/register",
+        {"username": "eva@corp.com", "email": "eva@x.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 400
+    assert "sin @" in response.content.decode()
+    assert not User.objects.filter(email="eva@x.com").exists()
+
+
+def test_login_page_with_an_email_signs_in_its_owner_not_an_account_named_like_it(client):
+    from accounts.tests.factories import UserFactory
+
+    owner = UserFactory(username="eva", email="eva@corp.com", password=PASSWORD)
+    UserFactory(username="eva@corp.com", email="intruso@example.com", password="Otra-Clave-Intruso-1")
+    response = client.post("/login", {"username": "eva@corp.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/auth/me").json()["id"] == owner.pk
+    client.post("/logout")
+    refused = client.post("/login", {"username": "eva@corp.com", "password": "Otra-Clave-Intruso-1"})
+    assert refused.status_code == 200  # the form again, with its error
+    assert client.get("/auth/me").status_code == 401
+
+
+def test_admin_add_user_refuses_a_username_with_an_at_sign(client, staff_user):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {"username": "x@y.com", "email": "xy@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert not User.objects.filter(email="xy@example.com").exists()
+
+
+def test_createsuperuser_refuses_a_username_with_an_at_sign(monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    with pytest.raises(CommandError):
+        call_command("createsuperuser", "--noinput", username="x@y.com", email="xy@example.com")
+    assert not User.objects.filter(email="xy@example.com").exists()

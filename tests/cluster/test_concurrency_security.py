@@ -74,6 +74,40 @@ def test_fifty_parallel_signups_with_one_email_yield_exactly_one_user():
     assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.accounts_user WHERE email = %s", [email]) == 1
 
 
+def test_a_username_spelled_like_an_email_is_refused_and_cannot_capture_its_sign_ins():
+    """The account-confusion attack, through nginx: registering someone's email as a username."""
+    victim, victim_name = signed_up_user()
+    email = f"{victim_name}@example.com"
+    attacker = new_session()
+    body = {"username": email, "email": f"x{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
+    refused = post_json(attacker, f"{NGINX}/auth/register", body)
+    assert refused.status_code == 400 and "username" in refused.json()["fields"], refused.text
+    for base in BASES:
+        session = new_session()
+        response = post_json(session, f"{base}/auth/login", {"email": email, "password": PASSWORD}, base=base)
+        assert response.status_code == 200 and response.json()["username"] == victim_name, response.text
+    assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.accounts_user WHERE username = %s", [email]) == 0
+
+
+def test_racing_sign_ups_of_one_email_as_username_and_as_email_give_it_to_the_email():
+    email = f"carrera-{uuid.uuid4().hex[:8]}@example.com"
+
+    def register(i: int) -> int:
+        base = BASES[i % 3]
+        if i % 2:
+            body = {"username": email, "email": f"o{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
+        else:
+            body = {"username": f"r{uuid.uuid4().hex[:10]}", "email": email, "password": PASSWORD}
+        return post_json(new_session(), f"{base}/auth/register", body, base=base).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(register, range(20)))
+    assert [statuses[i] for i in range(1, 20, 2)] == [400] * 10, statuses
+    assert sorted(statuses[i] for i in range(0, 20, 2)) == [201] + [409] * 9, statuses
+    assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.accounts_user WHERE email = %s", [email]) == 1
+    assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.accounts_user WHERE username = %s", [email]) == 0
+
+
 def test_login_lockout_is_shared_by_every_node():
     _, name = signed_up_user()
     limit = 5
