@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 class UsernameValidator(validators.RegexValidator):
     # Django's default also allows "@"; here "@" marks an email (accounts.identifiers).
     regex = r"^[\w.+-]+\Z"
-    message = _("Introduce un nombre de usuario válido: solo letras, dígitos y los caracteres ./+/-/_ (sin @).")
+    message = _(
+        "Introduce un nombre de usuario válido: solo letras, dígitos y los caracteres ./+/-/_ (sin @)."
+    )
     flags = 0
 
 

@@ -162,6 +162,8 @@ def test_failures_typed_with_an_email_spend_only_the_email_owners_budget(api, se
         api.send("POST", "/auth/login", {"username": n, "password": "mala"}).status_code for n in names
     ]
     assert statuses[-1] == 429, statuses
+    locked = api.send("POST", "/auth/login", {"username": owner_of_email.email, "password": PASSWORD})
+    assert locked.status_code == 429
     # The account named like that email kept its own budget.
     response = api.send("POST", "/auth/login", {"username": "otra@example.com", "password": PASSWORD})
     assert response.status_code == 200
