@@ -5,7 +5,7 @@ replica; any node serves any request). Verifying one costs an HMAC, a zlib
 inflate and a JSON parse on every request, although a cookie's contents never
 change: this store remembers each verified cookie, per process, and after that
 checks only its age, with the same limit Django applies. Used as
-SESSION_ENGINE and by the room list's fast lane (salas/fastlane.py).
+SESSION_ENGINE and by the fast path (fastpath/).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from django.contrib.sessions.backends import signed_cookies
 from django.core import signing
 from django.utils.module_loading import import_string
 
+from core.memo import BoundedMemo
+
 SALT = "django.contrib.sessions.backends.signed_cookies"
-# Starting over when full keeps the memo lock-free (single dict operations are
-# atomic under the GIL) and bounded whatever cookies clients send.
-_MAX_ENTRIES = 4096
-_verified: dict[str, tuple[int, dict[str, Any]]] = {}
+# Bounded in bytes whatever cookies clients send (a session cookie is ~300 bytes).
+_verified: BoundedMemo[tuple[int, dict[str, Any]]] = BoundedMemo(4 * 1024 * 1024)
 
 
 def load_signed_session(cookie: str) -> dict[str, Any] | None:
@@ -42,9 +42,7 @@ def load_signed_session(cookie: str) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict):
         return None
-    if len(_verified) >= _MAX_ENTRIES:
-        _verified.clear()
-    _verified[cookie] = (signed_at, data)
+    _verified.put(cookie, (signed_at, data))
     return dict(data)
 
 

@@ -1,0 +1,9 @@
+"""The data tier: routing, read-your-writes, replica health, setup and status of the replicated servers.
+
+Domain apps use only the names below (replication/interface.py); the modules
+behind them are this package's own. Rooms, users and bookings never live here.
+"""
+
+from replication.interface import StateCache, primary_atomic, primary_connection, read_route, use_primary
+
+__all__ = ["StateCache", "primary_atomic", "primary_connection", "read_route", "use_primary"]

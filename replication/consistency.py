@@ -16,8 +16,10 @@ from django.core import signing
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 
-from replication.health import PRIMARY, REPLICA, connection_flavor
+from replication.gtid import covers
+from replication.health import connection_flavor
 from replication.sql import primary_gtid_position, wait_for_gtid
+from replication.state import PRIMARY, REPLICA
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,17 @@ def replica_has_applied(gtid: str) -> bool:
         logger.info("read-your-writes check failed on the replica: %s", exc)
         return False
     return result == 0
+
+
+def replica_state_covers(position: str, gtid: str) -> bool:
+    """Whether the replica's applied position (read this request anyway) already holds `gtid`.
+
+    The exact answer MASTER_GTID_WAIT would give at once, without asking; "no"
+    when unsure, and the caller then asks the server (replica_has_applied).
+    """
+    if gtid == PIN_TO_PRIMARY:
+        return False
+    return covers(connection_flavor(REPLICA), position, gtid)
 
 
 def remember_write(response: HttpResponse) -> None:

@@ -21,13 +21,11 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 
 from replication.sql import Flavor, ReplicaStatus, detect_flavor, parse_replica_status, show_replica_status
+from replication.state import PRIMARY, REPLICA
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-PRIMARY = "default"
-REPLICA = "replica"
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,11 @@ class ReadRoutingMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         route = self._choose_route(request)
-        token = state.begin(route)
         request.read_route = route
-        try:
-            with connections[PRIMARY].execute_wrapper(_spy_on_writes):
-                response = self.get_response(request)
+        with state.routed(route), connections[PRIMARY].execute_wrapper(_spy_on_writes):
+            response = self.get_response(request)
             if route.wrote:
                 consistency.remember_write(response)
-        finally:
-            state.end(token)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -21,9 +21,7 @@ from django.db import connections
 from django.db.models import Model
 
 from replication import health, state
-
-PRIMARY = "default"
-REPLICA = "replica"
+from replication.state import PRIMARY
 
 # Security state must never lag: a lockout recorded on the primary holds at once.
 PRIMARY_ONLY_APPS = frozenset({"axes"})

@@ -26,7 +26,9 @@ from typing import Any, TypeVar
 
 from django.db import connections
 
-from replication.health import PRIMARY, REPLICA, connection_flavor
+from replication import state
+from replication.health import connection_flavor
+from replication.state import PRIMARY, REPLICA
 
 T = TypeVar("T")
 
@@ -75,6 +77,16 @@ def current_token(alias: str) -> str | None:
     ):
         return primary_binlog_coordinates()
     return None
+
+
+def request_token(alias: str) -> str | None:
+    """current_token(alias), asked once per request (the route remembers it until a write)."""
+    route = state.current()
+    if route is None:
+        return current_token(alias)
+    if alias not in route.tokens:
+        route.tokens[alias] = current_token(alias)
+    return route.tokens[alias]
 
 
 class PositionCache:

@@ -1,4 +1,4 @@
-"""Per-request routing state, set by ReadRoutingMiddleware and read by the router.
+"""Per-request routing state, set by ReadRoutingMiddleware (or the fast path) and read by the router.
 
 Context variables rather than thread locals: each gunicorn thread (and any
 future async request) sees only its own request's decision.
@@ -6,8 +6,13 @@ future async request) sees only its own request's decision.
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+PRIMARY = "default"
+REPLICA = "replica"
 
 
 @dataclass
@@ -16,9 +21,12 @@ class ReadRoute:
     reason: str
     wrote: bool = False
     retried: bool = False
+    # The state token of each database this request asked (replication.snapshot),
+    # so several cached reads in one request ask the server once.
+    tokens: dict[str, str | None] = field(default_factory=dict)
 
     def pin_to_primary(self, reason: str) -> None:
-        self.alias = "default"
+        self.alias = PRIMARY
         self.reason = reason
 
 
@@ -29,17 +37,22 @@ def current() -> ReadRoute | None:
     return _current.get()
 
 
-def begin(route: ReadRoute) -> Token:
-    return _current.set(route)
-
-
-def end(token: Token) -> None:
-    _current.reset(token)
+@contextmanager
+def routed(route: ReadRoute) -> Iterator[ReadRoute]:
+    """Reads inside the block follow `route`; the previous route comes back after it."""
+    token = _current.set(route)
+    try:
+        yield route
+    finally:
+        _current.reset(token)
 
 
 def note_write() -> None:
     """After a write, the rest of the request reads what it wrote: from the primary."""
     route = _current.get()
-    if route is not None and not route.wrote:
-        route.wrote = True
-        route.pin_to_primary("own-write")
+    if route is not None:
+        # The primary's state moved: a token read before the write names an older state.
+        route.tokens.clear()
+        if not route.wrote:
+            route.wrote = True
+            route.pin_to_primary("own-write")

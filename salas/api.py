@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import orjson
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
 from core.http import JSON_CONTENT_TYPE, ApiError, api_view, json_response, parse_json_object
-from replication.snapshot import PositionCache
+from replication import StateCache
 from salas import selectors, services
 
 CREATE_FIELDS = ("nombre", "codigo", "capacidad")
@@ -15,9 +17,9 @@ CREATE_FIELDS = ("nombre", "codigo", "capacidad")
 # and the numbers must still fit the database's and the JSON encoder's integers.
 MAX_PAGE = 1_000_000
 
-# The hottest read: pages served from this node's replica are reused for as long
-# as the replica has applied nothing new (see replication/snapshot.py).
-_list_cache = PositionCache()
+# The hottest read: a page is reused for as long as the database it was read
+# from has applied nothing new.
+_pages: StateCache[bytes] = StateCache()
 
 
 @api_view(["POST"])
@@ -33,11 +35,18 @@ def sala_create_api(request: HttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def sala_list_api(request: HttpRequest) -> HttpResponse:
-    body = sala_list_body(selectors.sala_read_alias(), sala_list_params(request.GET))
+    body = sala_list_body(sala_list_params(request.GET))
     return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
 
 
-ListParams = tuple[str, int | None, int, int]
+@dataclass(frozen=True)
+class ListParams:
+    """The list's filter and page, as the query string asked for them."""
+
+    q: str
+    min_capacidad: int | None
+    page: int
+    page_size: int
 
 
 def sala_list_params(query: QueryDict) -> ListParams:
@@ -50,15 +59,16 @@ def sala_list_params(query: QueryDict) -> ListParams:
     q = query.get("q", "").strip()
     if len(q) > 100:
         raise ApiError(400, _("Datos no válidos."), {"q": [_("Como máximo 100 caracteres.")]})
-    return q, min_capacidad, page, page_size
+    return ListParams(q, min_capacidad, page, page_size)
 
 
-def sala_list_body(alias: str, params: ListParams, *, token: str | None = None) -> bytes:
-    """The list's JSON body as read from `alias`, reused while that database is unchanged."""
-    q, min_capacidad, page, page_size = params
+def sala_list_body(params: ListParams) -> bytes:
+    """The list's JSON body, reused while the database this request reads is unchanged."""
 
     def render() -> bytes:
-        sala_page = selectors.sala_page(q=q, min_capacidad=min_capacidad, page=page, page_size=page_size)
+        sala_page = selectors.sala_page(
+            q=params.q, min_capacidad=params.min_capacidad, page=params.page, page_size=params.page_size
+        )
         body = {
             "salas": sala_page.items,
             "count": sala_page.count,
@@ -67,7 +77,12 @@ def sala_list_body(alias: str, params: ListParams, *, token: str | None = None) 
         }
         return orjson.dumps(body)
 
-    return _list_cache.get_or_compute(alias, params, render, token=token)
+    return _pages.get_or_compute(params, render)
+
+
+def sala_list_cache_clear() -> None:
+    """Forget every cached page (tests; a person after RESET MASTER)."""
+    _pages.clear()
 
 
 @api_view(["GET", "PATCH", "DELETE"])

@@ -59,11 +59,6 @@ def sala_page(
     )
 
 
-def sala_read_alias() -> str:
-    """The database alias the router picks for room reads in this request."""
-    return Sala.objects.all().db
-
-
 def sala_get(*, codigo: str) -> Sala:
     """The room with this access code, compared case-insensitively, or Http404."""
     sala = Sala.objects.select_related("owner").filter(codigo__iexact=codigo).first()

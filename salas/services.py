@@ -12,12 +12,13 @@ from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from replication import primary_atomic, primary_connection
 from salas.models import Sala
 
 EDITABLE_FIELDS = ("nombre", "codigo", "capacidad")
@@ -46,14 +47,14 @@ def sala_create_if_owner_unchanged(*, owner: User, nombre: str, codigo: str, cap
     sala = Sala(owner=owner, nombre=nombre, codigo=codigo, capacidad=capacidad)
     _normalise(sala)
     sala.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
-    connection = connections["default"]
+    connection = primary_connection()
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     quote = connection.ops.quote_name
     # As in _save: a savepoint only inside a caller's transaction.
     nested = connection.in_atomic_block
     try:
-        with transaction.atomic(using="default") if nested else nullcontext(), connection.cursor() as cursor:
+        with primary_atomic() if nested else nullcontext(), connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {quote(Sala._meta.db_table)} "
                 "(nombre, codigo, capacidad, owner_id, created_at, updated_at) "
@@ -92,14 +93,8 @@ def sala_update(*, sala: Sala, actor: User, data: dict[str, Any]) -> Sala:
         )
     if "owner" in data and not isinstance(data["owner"], User):
         raise ValidationError({"owner": ValidationError(_("Propietario no válido."), code="invalid")})
-    with transaction.atomic(using="default"):
-        locked = (
-            Sala.objects.using("default")
-            .select_for_update()
-            .select_related("owner")
-            .filter(pk=sala.pk)
-            .first()
-        )
+    with primary_atomic():
+        locked = Sala.objects.select_for_update().select_related("owner").filter(pk=sala.pk).first()
         if locked is None:
             # Deleted since the caller read it (possibly from a lagging replica).
             raise Http404(sala.codigo)
@@ -112,13 +107,13 @@ def sala_update(*, sala: Sala, actor: User, data: dict[str, Any]) -> Sala:
 
 
 def sala_delete(*, sala: Sala, actor: User) -> None:
-    with transaction.atomic(using="default"):
-        locked = Sala.objects.using("default").select_for_update().filter(pk=sala.pk).first()
+    with primary_atomic():
+        locked = Sala.objects.select_for_update().filter(pk=sala.pk).first()
         if locked is None:
             return
         if not sala_can_manage(user=actor, sala=locked):
             raise PermissionDenied
-        locked.delete(using="default")
+        locked.delete()
 
 
 def _normalise(sala: Sala) -> None:
@@ -155,9 +150,9 @@ def _save(sala: Sala) -> Sala:
         # Alone, the INSERT is its own transaction (autocommit): no BEGIN/COMMIT
         # round trips to the primary. Inside a caller's transaction (an update,
         # a test), a savepoint keeps that transaction usable after a conflict.
-        nested = transaction.get_connection("default").in_atomic_block
-        with transaction.atomic(using="default") if nested else nullcontext():
-            sala.save(using="default")
+        nested = primary_connection().in_atomic_block
+        with primary_atomic() if nested else nullcontext():
+            sala.save()
     except IntegrityError as exc:
         raise _integrity_error(exc) from exc
     return sala

@@ -11,10 +11,8 @@ router = PrimaryReplicaRouter()
 
 @pytest.fixture
 def route():
-    current = state.ReadRoute("replica", "replica")
-    token = state.begin(current)
-    yield current
-    state.end(token)
+    with state.routed(state.ReadRoute("replica", "replica")) as current:
+        yield current
 
 
 def test_writes_and_migrations_go_to_the_primary():

@@ -12,12 +12,11 @@ from django.db import connections
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 from django.test import RequestFactory
 
+from fastpath import room_create
+from fastpath.tests.lanes import Answer, LaneUnderTest, run, session_cookie
 from replication import consistency
-from salas import fastlane
-from salas.fastlane import RoomCreateFastLane
 from salas.models import Sala
 from salas.tests.factories import SalaFactory
-from salas.tests.test_fastlane import Answer, CountingDjango, run, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,8 +25,8 @@ CSRF_SECRET = _get_new_csrf_string()
 
 @pytest.fixture
 def lane():
-    django = CountingDjango()
-    return RoomCreateFastLane(django), django
+    app = LaneUnderTest()
+    return app, app
 
 
 @pytest.fixture
@@ -40,7 +39,7 @@ def room(codigo: str, **fields: Any) -> dict[str, Any]:
 
 
 def post(
-    lane: RoomCreateFastLane,
+    lane: Any,
     body: Any,
     *,
     cookie: str,
@@ -197,7 +196,7 @@ def test_a_renamed_owner_is_named_in_the_answer(lane, user, cookie, rename):
 def test_a_failure_once_the_insert_was_sent_is_a_503_never_retried(lane, user, cookie, monkeypatch, failure):
     fast, django = lane
     post(fast, room("LANE-1"), cookie=cookie)
-    create = fastlane.services.sala_create_if_owner_unchanged
+    create = room_create.services.sala_create_if_owner_unchanged
 
     def committed_then_lost(execute, sql, params, many, context):
         # The worst case: the row is written, and the answer never comes back.
@@ -209,7 +208,7 @@ def test_a_failure_once_the_insert_was_sent_is_a_503_never_retried(lane, user, c
         with connections["default"].execute_wrapper(committed_then_lost):
             return create(**fields)
 
-    monkeypatch.setattr(fastlane.services, "sala_create_if_owner_unchanged", create_and_lose)
+    monkeypatch.setattr(room_create.services, "sala_create_if_owner_unchanged", create_and_lose)
     answer = post(fast, room("LANE-2"), cookie=cookie)
     assert answer.status_code == 503 and django.calls == 1  # answered once, not handed on
     assert Sala.objects.filter(codigo="LANE-2").count() == 1  # written once, never twice
@@ -266,8 +265,8 @@ def test_an_answer_in_the_language_cookies_language_is_never_replayed(lane, user
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        pytest.param(fastlane, "_room_fields", id="in-the-checks"),
-        pytest.param(fastlane.services, "sala_create_if_owner_unchanged", id="before-the-insert-is-sent"),
+        pytest.param(room_create, "room_fields", id="in-the-checks"),
+        pytest.param(room_create.services, "sala_create_if_owner_unchanged", id="before-the-insert-is-sent"),
     ],
 )
 def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(

@@ -1,76 +1,30 @@
-"""The fast lane answers GET /sala/all exactly as Django would, or lets Django answer."""
+"""The list lane answers GET /sala/all exactly as Django would, or lets Django answer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
-from django.test import Client, RequestFactory
 
 from accounts.tests.factories import UserFactory
 from conftest import PASSWORD
+from fastpath import room_list
+from fastpath.tests.lanes import LaneUnderTest, call, session_cookie
 from replication import consistency
 from salas import api
-from salas.fastlane import RoomListFastLane, _users
 from salas.tests.factories import SalaFactory
 
 # Outside a test transaction: the primary's state tokens only move on commits.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class CountingDjango:
-    def __init__(self):
-        self.app = WSGIHandler()
-        self.calls = 0
-
-    def __call__(self, environ: dict[str, Any], start_response: Any):
-        self.calls += 1
-        return self.app(environ, start_response)
-
-
-class Answer:
-    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
-        self.status_code = int(status.split()[0])
-        self.headers = headers
-        self.body = body
-
-    def json(self) -> Any:
-        return orjson.loads(self.body)
-
-
 @pytest.fixture
 def lane():
-    api._list_cache.clear()
-    _users.clear()
-    django = CountingDjango()
-    return RoomListFastLane(django), django
-
-
-def call(lane: RoomListFastLane, path: str = "/sala/all", method: str = "GET", **environ: Any) -> Answer:
-    return run(lane, getattr(RequestFactory(**environ), method.lower())(path).environ)
-
-
-def run(app: Any, environ: dict[str, Any]) -> Answer:
-    """One request through a WSGI app, as a server would make it."""
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> None:
-        seen.update(status=status, headers=headers)
-
-    result = app(environ, start_response)
-    body = b"".join(result)
-    if hasattr(result, "close"):
-        result.close()
-    return Answer(seen["status"], seen["headers"], body)
-
-
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    api.sala_list_cache_clear()
+    room_list.clear_caches()
+    app = LaneUnderTest()
+    return app, app
 
 
 def test_answers_like_django_without_calling_it(lane, user):
@@ -175,8 +129,6 @@ def test_a_read_your_writes_cookie_is_left_to_django_on_a_replica_route(lane, us
 
 
 def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(lane, user, monkeypatch):
-    from salas import fastlane
-
     fast, django = lane
     SalaFactory(owner=user)
     cookie = session_cookie(user)
@@ -185,7 +137,7 @@ def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(lane, user,
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("a bug in the lane")
 
-    monkeypatch.setattr(fastlane, "sala_list_body", broken)
+    monkeypatch.setattr(room_list, "sala_list_body", broken)
     answer = call(fast, HTTP_COOKIE=cookie)
     assert answer.status_code == 200 and django.calls == 2
     assert answer.json()["count"] == 1

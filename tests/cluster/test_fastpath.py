@@ -1,4 +1,4 @@
-"""GET /sala/all and POST /sala/create in front of Django (salas/fastlane.py): same answers, same promises."""
+"""GET /sala/all and POST /sala/create in front of Django (fastpath/): same answers, same promises."""
 
 from __future__ import annotations
 

@@ -1,0 +1,82 @@
+"""A per-process memo bounded in bytes, for values derived from what clients send.
+
+Clients choose the keys (cookies, query strings, host headers), so a memo keyed
+by them must stay small whatever they send: each entry is charged the size of
+its key, and the oldest entries go first once the budget is spent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+# What an entry costs beyond its key: the dict slot, the tuple, a small value.
+_ENTRY_OVERHEAD = 200
+
+
+def key_size(key: Hashable) -> int:
+    if isinstance(key, str | bytes):
+        return len(key)
+    if isinstance(key, tuple):
+        return sum(key_size(part) for part in key)
+    return 16
+
+
+class BoundedMemo(Generic[V]):
+    """Least recently used entries evicted once their keys' bytes pass `max_bytes`."""
+
+    def __init__(self, max_bytes: int, *, max_key_bytes: int = 8192):
+        self._entries: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._bytes = 0
+        self.max_bytes = max_bytes
+        # A key larger than this is not remembered at all: recomputing is cheaper.
+        self.max_key_bytes = max_key_bytes
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    def put(self, key: Hashable, value: V) -> None:
+        size = key_size(key)
+        if size > self.max_key_bytes:
+            return
+        cost = size + _ENTRY_OVERHEAD
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[0]
+            self._entries[key] = (cost, value)
+            self._bytes += cost
+            while self._bytes > self.max_bytes and self._entries:
+                _, (evicted, _) = self._entries.popitem(last=False)
+                self._bytes -= evicted
+
+    def pop(self, key: Hashable) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def size_in_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)

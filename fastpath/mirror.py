@@ -1,0 +1,178 @@
+"""The pieces of Django the lanes stand in for, each mirroring one named piece of Django.
+
+| here                  | Django                                                             |
+|-----------------------|--------------------------------------------------------------------|
+| session_from_cookie   | SessionMiddleware + accounts.sessions (the configured engine)      |
+| session_user          | django.contrib.auth.get_user (backend, session hash; current key)  |
+| host_allowed          | HttpRequest.get_host() against ALLOWED_HOSTS (400 otherwise)       |
+| csrf_cookie_kept      | CsrfViewMiddleware.process_request: a malformed cookie is replaced |
+| CsrfCheck             | CsrfViewMiddleware.process_view (Django's own class)               |
+| RecordedHeaders       | every response middleware: headers of Django's own answer, replayed |
+| has_language_cookie   | LocaleMiddleware: the cookie's language wins over Accept-Language  |
+
+Every memo here is keyed by what clients send, so each is bounded in bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.core.exceptions import DisallowedHost, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, CsrfViewMiddleware
+from django.utils.crypto import constant_time_compare
+
+from accounts.sessions import load_signed_session
+from core.memo import BoundedMemo
+
+_CSRF_CHARS = re.compile(r"^[a-zA-Z0-9]+$")
+# Distinct (Accept-Language, scheme) variants whose headers are kept; least recently used go.
+MAX_HEADER_VARIANTS = 64
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: str
+    backend: str
+    password_hash: str
+
+
+def session_from_cookie(cookie: str | None) -> Session | None:
+    """The signed-in user a valid session cookie names (no user yet), else None."""
+    data = load_signed_session(cookie) if cookie else None
+    if data is None:
+        return None
+    try:
+        session = Session(str(data[SESSION_KEY]), str(data[BACKEND_SESSION_KEY]), str(data[HASH_SESSION_KEY]))
+    except KeyError:
+        return None
+    return session if session.backend in settings.AUTHENTICATION_BACKENDS else None
+
+
+def session_user(session: Session) -> Any:
+    """The session's user by Django's own check (django.contrib.auth.get_user), current secret key only."""
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session.user_id)
+    except ValidationError:
+        return None
+    user = load_backend(session.backend).get_user(user_id)
+    if user is None or not constant_time_compare(session.password_hash, user.get_session_auth_hash()):
+        return None
+    return user
+
+
+_hosts: BoundedMemo[bool] = BoundedMemo(256 * 1024, max_key_bytes=1024)
+
+
+def host_allowed(request: HttpRequest) -> bool:
+    """Whether Django would accept the request's host, keyed on exactly what get_host() reads."""
+    meta = request.META
+    key = (
+        meta.get("HTTP_X_FORWARDED_HOST", "") if settings.USE_X_FORWARDED_HOST else "",
+        meta.get("HTTP_HOST", ""),
+        "" if "HTTP_HOST" in meta else f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}",
+    )
+    known = _hosts.get(key)
+    if known is None:
+        try:
+            request.get_host()
+            known = True
+        except DisallowedHost:
+            known = False
+        _hosts.put(key, known)
+    return known
+
+
+def csrf_cookie_kept(value: str | None) -> bool:
+    """Whether Django leaves this CSRF cookie as it is on a GET (no new cookie in the answer)."""
+    return value is None or (
+        len(value) in (CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH) and _CSRF_CHARS.match(value) is not None
+    )
+
+
+class CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, telling the lane "no" instead of rendering the refusal (Django will)."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+        return reason
+
+
+def has_language_cookie(request: HttpRequest) -> bool:
+    return settings.LANGUAGE_COOKIE_NAME in request.COOKIES
+
+
+class RecordedHeaders:
+    """The headers of Django's own answer to a lane's request, per variant, to replay on the lane's.
+
+    Django's headers depend, beyond the body, on Accept-Language (Content-Language)
+    and on the scheme (HSTS, the HTTPS redirect). Only a plain success is recorded:
+    `status`, no cookie but `own_cookies`, no language cookie in the request.
+    """
+
+    def __init__(self, status: int, own_cookies: frozenset[str] = frozenset()):
+        self.status = status
+        self.own_cookies = own_cookies
+        self._variants: OrderedDict[tuple[str, ...], list[tuple[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def variant(request: HttpRequest) -> tuple[str, ...]:
+        meta = request.META
+        return (
+            meta.get("HTTP_ACCEPT_LANGUAGE", "")[:200],
+            meta.get("wsgi.url_scheme", ""),
+            meta.get("HTTP_X_FORWARDED_PROTO", "")[:10],
+        )
+
+    def get(self, request: HttpRequest) -> list[tuple[str, str]] | None:
+        key = self.variant(request)
+        with self._lock:
+            headers = self._variants.get(key)
+            if headers is not None:
+                self._variants.move_to_end(key)
+            return headers
+
+    def learn(self, request: HttpRequest, response: HttpResponse) -> None:
+        if (
+            response.status_code != self.status
+            or response.streaming
+            or has_language_cookie(request)
+            or not set(response.cookies) <= self.own_cookies
+            or "Content-Length" not in response
+        ):
+            return
+        # In Django's order, Content-Length kept in its place (replay sets its value).
+        headers = list(response.items())
+        with self._lock:
+            self._variants[self.variant(request)] = headers
+            self._variants.move_to_end(self.variant(request))
+            while len(self._variants) > MAX_HEADER_VARIANTS:
+                self._variants.popitem(last=False)
+
+    @staticmethod
+    def replay(headers: list[tuple[str, str]], body: bytes, status: int) -> HttpResponse:
+        response = HttpResponse(body, status=status)
+        del response.headers["Content-Type"]  # set again below, in Django's order
+        length = str(len(body))
+        for name, value in headers:
+            response.headers[name] = length if name == "Content-Length" else value
+        return response
+
+    def clear(self) -> None:
+        with self._lock:
+            self._variants.clear()
+
+    def __len__(self) -> int:
+        return len(self._variants)

@@ -1,0 +1,90 @@
+"""GET /sala/all answered by the fast path when the answer is provably Django's.
+
+Answered only when: no language cookie, a CSRF cookie Django keeps as it is,
+an allowed host, a query string the view accepts, a valid session whose user
+is active with the password the session was signed for (that verdict cached
+per database state, like the page), and the read going where Django's routing
+would send it. A client carrying a read-your-writes cookie is served here too
+when the replica's state, which this request reads anyway, already holds that
+write; otherwise Django answers, and waits for the replica as always.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.db import DatabaseError, connections
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
+
+from core.http import ApiError
+from core.memo import BoundedMemo
+from fastpath import mirror
+from replication import StateCache, consistency, health, snapshot, state
+from salas.api import ListParams, sala_list_body, sala_list_params
+
+_NOT_FOR_THE_LANE = object()
+# Whether each session's user may read, per state of the database it was read from.
+_users: StateCache[bool] = StateCache(max_entries=4096)
+
+
+class RoomListLane:
+    method = "GET"
+
+    def __init__(self) -> None:
+        self.path = reverse("salas:api-list")
+        self.headers = mirror.RecordedHeaders(200)
+        # The view's reading of each query string (None: the view answers 400).
+        self._params: BoundedMemo[ListParams | object] = BoundedMemo(256 * 1024, max_key_bytes=2048)
+
+    def answer(self, request: HttpRequest) -> HttpResponse | None:
+        headers = self.headers.get(request)
+        if headers is None:
+            return None
+        cookies = request.COOKIES
+        if (
+            mirror.has_language_cookie(request)
+            or not mirror.csrf_cookie_kept(cookies.get(settings.CSRF_COOKIE_NAME))
+            or not mirror.host_allowed(request)
+        ):
+            return None
+        params = self.params(request.META.get("QUERY_STRING", ""))
+        session = mirror.session_from_cookie(cookies.get(settings.SESSION_COOKIE_NAME))
+        if params is None or session is None:
+            return None
+        alias, reason = health.default_route()
+        wanted = consistency.client_gtid(request) if alias == state.REPLICA else None
+        with state.routed(state.ReadRoute(alias, reason)):
+            try:
+                token = snapshot.request_token(alias)
+                if token is None:
+                    return None
+                if wanted and not consistency.replica_state_covers(token, wanted):
+                    return None  # Django answers, after waiting for the replica
+                if not _users.get_or_compute(session, lambda: mirror.session_user(session) is not None):
+                    return None
+                body = sala_list_body(params)
+            except DatabaseError as exc:
+                # Connections were health-checked at the request's start (Django's
+                # request_started), so this is the server failing, not a stale socket.
+                connections[alias].close()
+                health.server_failed(alias, str(exc))
+                return None
+        return mirror.RecordedHeaders.replay(headers, body, 200)
+
+    def params(self, query_string: str) -> ListParams | None:
+        known = self._params.get(query_string)
+        if known is None:
+            try:
+                known = sala_list_params(QueryDict(query_string))
+            except (ApiError, SuspiciousOperation):
+                # A 400 from the view, or Django's own refusal (TooManyFieldsSent):
+                # Django answers either, as it answers everyone.
+                known = _NOT_FOR_THE_LANE
+            self._params.put(query_string, known)
+        return None if known is _NOT_FOR_THE_LANE else known  # type: ignore[return-value]
+
+
+def clear_caches() -> None:
+    """Forget every cached verdict (tests)."""
+    _users.clear()
