@@ -73,7 +73,7 @@ def session_user(session: Session) -> Any:
     return user
 
 
-_hosts: BoundedMemo[bool] = BoundedMemo(256 * 1024, max_key_bytes=1024)
+host_memo: BoundedMemo[bool] = BoundedMemo(256 * 1024, max_key_bytes=1024)
 
 
 def host_allowed(request: HttpRequest) -> bool:
@@ -84,14 +84,14 @@ def host_allowed(request: HttpRequest) -> bool:
         meta.get("HTTP_HOST", ""),
         "" if "HTTP_HOST" in meta else f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}",
     )
-    known = _hosts.get(key)
+    known = host_memo.get(key)
     if known is None:
         try:
             request.get_host()
             known = True
         except DisallowedHost:
             known = False
-        _hosts.put(key, known)
+        host_memo.put(key, known)
     return known
 
 

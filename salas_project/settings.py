@@ -266,10 +266,23 @@ LOGGING = {
     "formatters": {
         "node": {"format": f"%(asctime)s {NODE_NAME} %(levelname)s %(name)s: %(message)s"},
     },
+    "filters": {"suspicious_as_warning": {"()": "core.logging.SuspiciousRequestAsWarning"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "node"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Logger filters are not inherited: name each refusal Django logs per request.
+        **{
+            f"django.security.{name}": {"filters": ["suspicious_as_warning"]}
+            for name in (
+                "DisallowedHost",
+                "DisallowedRedirect",
+                "RequestDataTooBig",
+                "SuspiciousOperation",
+                "TooManyFieldsSent",
+                "TooManyFilesSent",
+            )
+        },
     },
 }

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import MySQLdb
 import pytest
 from django.conf import settings
+from django.core import signing
+from django.db import connections
+from django.test import RequestFactory
 
 from accounts.tests.factories import UserFactory
 from conftest import PASSWORD
-from fastpath import room_list
+from fastpath import mirror, room_list
 from fastpath.tests.lanes import LaneUnderTest, call, session_cookie
 from replication import consistency
 from salas import api
 from salas.tests.factories import SalaFactory
 
 # Outside a test transaction: the primary's state tokens only move on commits.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
 
 @pytest.fixture
@@ -117,15 +122,137 @@ def test_a_session_older_than_the_cookie_age_goes_to_django(lane, user, settings
     assert django.calls == 2 and answer.status_code == 401
 
 
-def test_a_read_your_writes_cookie_is_left_to_django_on_a_replica_route(lane, user, monkeypatch):
-    from replication import health
+def _signed_gtid(gtid: str) -> str:
+    signer = signing.get_cookie_signer(salt=consistency.COOKIE_NAME + consistency.COOKIE_SALT)
+    return f"{consistency.COOKIE_NAME}={signer.sign(gtid)}"
+
+
+@pytest.mark.parametrize(
+    ("gtid", "lane_answers"),
+    [
+        pytest.param("0-1-400", True, id="already-applied"),
+        pytest.param("0-1-500", True, id="exactly-applied"),
+        pytest.param("0-1-600", False, id="not-yet-applied"),
+        pytest.param("1-1-1", False, id="other-domain"),
+        pytest.param(consistency.PIN_TO_PRIMARY, False, id="pinned-to-primary"),
+    ],
+)
+def test_a_read_your_writes_cookie_is_served_here_only_when_the_replica_holds_it(
+    lane, user, monkeypatch, gtid, lane_answers
+):
+    from replication import health, snapshot
 
     fast, django = lane
     cookie = session_cookie(user)
     call(fast, HTTP_COOKIE=cookie)
     monkeypatch.setattr(health, "default_route", lambda: (health.REPLICA, health.REASON_OK))
-    call(fast, HTTP_COOKIE=f"{cookie}; {consistency.COOKIE_NAME}=anything")
-    assert django.calls == 2
+    monkeypatch.setattr(snapshot, "replica_position", lambda: "0-1-500")
+    answer = call(fast, HTTP_COOKIE=f"{cookie}; {_signed_gtid(gtid)}")
+    assert answer.status_code == 200
+    assert django.calls == (1 if lane_answers else 2)
+
+
+def test_a_forged_read_your_writes_cookie_is_ignored_as_django_ignores_it(lane, user, monkeypatch):
+    from replication import health, snapshot
+
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    monkeypatch.setattr(health, "default_route", lambda: (health.REPLICA, health.REASON_OK))
+    monkeypatch.setattr(snapshot, "replica_position", lambda: "0-1-500")
+    answer = call(fast, HTTP_COOKIE=f"{cookie}; {consistency.COOKIE_NAME}=0-1-900:forged")
+    assert answer.status_code == 200 and django.calls == 1
+
+
+def test_a_dead_pooled_connection_is_reconnected_not_reported_as_a_failed_server(lane, user, monkeypatch):
+    """As after `make restart SERVICE=db2`: the server is fine, the pooled socket is not."""
+    from replication import health
+
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    assert call(fast, HTTP_COOKIE=cookie).status_code == 200 and django.calls == 1
+    pooled = connections["default"]
+    thread_id = pooled.connection.thread_id()
+    admin = MySQLdb.connect(**_admin_params())
+    try:
+        admin.cursor().execute(f"KILL CONNECTION {int(thread_id)}")
+    finally:
+        admin.close()
+    failures: list[str] = []
+    monkeypatch.setattr(health, "server_failed", lambda alias, error: failures.append(alias))
+    answer = call(fast, HTTP_COOKIE=cookie)
+    assert answer.status_code == 200 and django.calls == 1  # the lane answered, on a new connection
+    assert failures == []
+    assert connections["default"].connection.thread_id() != thread_id
+
+
+def _admin_params() -> dict[str, Any]:
+    config = connections["default"].settings_dict
+    return {
+        "host": config["HOST"],
+        "port": int(config["PORT"]),
+        "user": config["USER"],
+        "password": config["PASSWORD"],
+    }
+
+
+def test_too_many_query_fields_get_djangos_answer_without_an_error_log(lane, user, caplog):
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    query = "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    with caplog.at_level(logging.INFO):
+        signed_in = call(fast, f"/sala/all?{query}", HTTP_COOKIE=cookie)
+        anonymous = call(fast, f"/sala/all?{query}")
+    assert signed_in.status_code == 400
+    assert anonymous.status_code == 401
+    assert django.calls == 3
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert not any(record.exc_info for record in caplog.records)
+
+
+def test_a_malformed_csrf_cookie_is_replaced_as_django_replaces_it(lane, user):
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    answer = call(fast, HTTP_COOKIE=f"{cookie}; {settings.CSRF_COOKIE_NAME}=short!")
+    assert django.calls == 2 and answer.status_code == 200
+    assert any(
+        name == "Set-Cookie" and value.strip().startswith(f"{settings.CSRF_COOKIE_NAME}=")
+        for name, value in answer.headers
+    )
+    # A well-formed one is kept by Django, so the lane may answer.
+    good = call(fast, HTTP_COOKIE=f"{cookie}; {settings.CSRF_COOKIE_NAME}={'a' * 32}")
+    assert django.calls == 2 and good.status_code == 200
+
+
+def test_many_accept_languages_evict_old_variants_instead_of_filling_the_table(lane, user):
+    fast, django = lane
+    cookie = session_cookie(user)
+    for i in range(mirror.MAX_HEADER_VARIANTS + 20):
+        call(fast, HTTP_COOKIE=cookie, HTTP_ACCEPT_LANGUAGE=f"es;q=0.{i:03d}")
+    calls = django.calls
+    # A new variant is still learnt, and then served by the lane.
+    call(fast, HTTP_COOKIE=cookie, HTTP_ACCEPT_LANGUAGE="es-EC")
+    assert django.calls == calls + 1
+    call(fast, HTTP_COOKIE=cookie, HTTP_ACCEPT_LANGUAGE="es-EC")
+    assert django.calls == calls + 1
+    assert len(fast.fastpath.lanes[("GET", "/sala/all")].headers) == mirror.MAX_HEADER_VARIANTS
+
+
+def test_hosts_are_remembered_by_what_django_reads_and_within_a_byte_budget(lane, user):
+    fast, django = lane
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    mirror.host_memo.clear()
+    for i in range(300):
+        # Django ignores X-Forwarded-Host here (USE_X_FORWARDED_HOST is off): one key for all.
+        call(fast, HTTP_COOKIE=cookie, HTTP_X_FORWARDED_HOST=f"h{i}.example")
+    assert len(mirror.host_memo) == 1
+    for i in range(3000):
+        mirror.host_allowed(RequestFactory().get("/", HTTP_HOST=f"{'x' * 200}{i}.example"))
+    assert mirror.host_memo.size_in_bytes <= mirror.host_memo.max_bytes
 
 
 def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(lane, user, monkeypatch):
