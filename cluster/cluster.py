@@ -24,7 +24,7 @@ Where things live:
                              app1.log, nginx.log, nginx-access.log, ...),
                              run/ (sockets, pids)
     .state/dbN/              my.cnf, data/, mysqld.sock, mysqld.pid
-    .state/nginx/            nginx.conf, pid file, temp dirs, appN.sock (the
+    .state/nginx/            nginx.conf, pid file, temp dirs, nodes/appN.sock (the
                              unix socket nginx reaches each node on)
     /var/lib/salas/<hash>/   holds run/, dbN/ and nginx/ instead (with .state
                              symlinks) when user mysql or www-data cannot reach
@@ -97,7 +97,8 @@ BASE_PACKAGES = (
 )
 # Debian's own python3 splits venv and headers into packages of their own.
 DEBIAN_PYTHON_PACKAGES = ("python3-venv", "python3-dev")
-TEST_PACKAGES = ("chromium", "chromium-driver", "docker-compose")
+# curl: the socket-permission test connects as other users with it.
+TEST_PACKAGES = ("chromium", "chromium-driver", "docker-compose", "curl")
 # Any of these provides the nginx binary (on Debian 12 they all pull in "nginx").
 PACKAGE_ALTERNATIVES = {"nginx": ("nginx-light", "nginx-full", "nginx-extras")}
 
@@ -492,9 +493,13 @@ class Layout:
     def app_pid(self, app: App) -> Path:
         return self.run_dir / f"{app.name}.pid"
 
+    @property
+    def app_socket_dir(self) -> Path:
+        return self.nginx_dir / "nodes"
+
     def app_socket(self, app: App) -> Path:
-        """Where nginx reaches the node: a unix socket, in a dir the nginx workers can enter."""
-        return self.nginx_dir / f"{app.name}.sock"
+        """Where nginx reaches the node: a unix socket only root and nginx's group may reach."""
+        return self.app_socket_dir / f"{app.name}.sock"
 
     @property
     def static_root(self) -> Path:
@@ -519,7 +524,7 @@ def user_can_enter(user: str, path: Path) -> bool:
 
 
 def must_relocate() -> bool:
-    longest_socket = STATE / "run" / "supervisor.sock"
+    longest_socket = STATE / "nginx" / "nodes" / "app1.sock"
     if len(str(longest_socket)) > MAX_SOCKET_PATH:
         return True
     return not all(user_can_enter(user, STATE) for user in ("mysql", NGINX_USER))
@@ -554,6 +559,11 @@ def prepare_dirs(layout: Layout) -> None:
     layout.nginx_dir.mkdir(exist_ok=True)
     # nginx workers (www-data) connect to the app sockets in here, whatever root's umask.
     layout.nginx_dir.chmod(0o755)
+    # The nodes trust the client address nginx names (X-Real-IP) only on these
+    # sockets, so no other local user may connect to them: root and www-data only.
+    layout.app_socket_dir.mkdir(exist_ok=True)
+    shutil.chown(layout.app_socket_dir, "root", NGINX_USER)
+    layout.app_socket_dir.chmod(0o750)
     for db in DATABASES:
         # 0750 and owned by mysql: the socket inside lets root in without a
         # password, so nobody else may reach it.
@@ -1220,6 +1230,13 @@ def test_nginx_config(layout: Layout) -> None:
     run_logged(cmd, LOGS / "nginx-test.log", what="nginx -t")
 
 
+def _nginx_serves(port: int) -> bool:
+    try:
+        return http_get(port, timeout=2.0).status < 500
+    except OSError:
+        return False
+
+
 def ensure_nginx(layout: Layout, sup: Supervisor) -> str:
     changed = write_if_changed(layout.nginx_conf, nginx_config(layout))
     test_nginx_config(layout)
@@ -1227,6 +1244,9 @@ def ensure_nginx(layout: Layout, sup: Supervisor) -> str:
         if not changed:
             return "already running"
         sup.signal("nginx", "HUP")
+        # HUP starts new workers and retires the old ones a moment later: wait
+        # until a request is answered under the new config before reporting.
+        wait_for(partial(_nginx_serves, NGINX_PORT), 10, "nginx reload", log=log_file("nginx"))
         return "config changed: reloaded (HUP)"
     started = start_and_wait(layout, sup, ["nginx"])
     return "started" if started else "already running"

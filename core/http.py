@@ -121,8 +121,11 @@ def api_view(
 def client_ip(request: HttpRequest) -> str:
     """The client's address: nginx's X-Real-IP when the request came through it.
 
-    Only a request from the loopback balancer may name another address, so a
-    client cannot dodge the login lockout by sending its own header.
+    Only nginx may name another address: locally it reaches the nodes over unix
+    sockets that only root and nginx's user may open (cluster/cluster.py), under
+    Docker from the networks in TRUSTED_PROXY_NETWORKS. A local process talking
+    to a node's loopback port is its own address, whatever header it sends, so
+    it cannot dodge the login lockout by rotating one.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     if _is_trusted_proxy(remote) or _is_unix_socket_peer(request):
@@ -139,7 +142,7 @@ def _trusted_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, 
 
 def _is_unix_socket_peer(request: HttpRequest) -> bool:
     # Locally nginx reaches the nodes over unix sockets, for which gunicorn's
-    # REMOTE_ADDR is empty: a peer on this machine, as trusted as loopback.
+    # REMOTE_ADDR is empty; only root and nginx's user may open them.
     connection = request.META.get("gunicorn.socket")
     return getattr(connection, "family", None) == socket.AF_UNIX
 

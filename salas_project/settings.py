@@ -235,9 +235,10 @@ if env.bool("DJANGO_HTTPS", default=False):
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-# Balancers whose X-Real-IP header names the client (loopback locally; the
-# compose network under Docker).
-TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+# Balancers whose X-Real-IP header names the client over TCP: the compose network
+# under Docker. None locally, where nginx comes over unix sockets and anything on
+# a loopback port is some local process, not the balancer.
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- I18n ------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_deploy_checks_pass_with_the_production_settings():
 @pytest.mark.parametrize(
     ("remote", "peer", "real_ip", "expected"),
     [
-        pytest.param("127.0.0.1", socket.AF_INET, "203.0.113.7", "203.0.113.7", id="via-nginx-over-loopback"),
+        pytest.param("127.0.0.1", socket.AF_INET, "203.0.113.7", "127.0.0.1", id="a-local-process-on-a-port"),
         pytest.param("", socket.AF_UNIX, "203.0.113.7", "203.0.113.7", id="via-nginx-over-a-unix-socket"),
         pytest.param("198.51.100.4", socket.AF_INET, "203.0.113.7", "198.51.100.4", id="forged-from-outside"),
         pytest.param("", None, "203.0.113.7", "", id="no-address-and-no-unix-socket"),

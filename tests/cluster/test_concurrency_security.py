@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import grp
+import stat
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from tests.cluster.harness import (
     NGINX,
     NODES,
     PASSWORD,
+    ROOT,
     create_room,
     new_session,
     post_json,
@@ -140,6 +143,37 @@ def test_login_lockout_is_shared_by_every_node():
     ]
     assert ghost_statuses == statuses
     assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.axes_accessattempt WHERE username = %s", [name]) == 1
+
+
+def test_only_root_and_nginx_may_reach_the_nodes_sockets():
+    sockets = ROOT / ".state" / "nginx" / "nodes"
+    info = sockets.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o750 and grp.getgrgid(info.st_gid).gr_name == "www-data"
+    for node in NODES:
+        path = str(sockets / f"{node}.sock")
+
+        def status_as(user: str, path: str = path) -> subprocess.CompletedProcess:
+            curl = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", path]
+            url = "http://127.0.0.1/api/status"
+            return subprocess.run(["runuser", "-u", user, "--", *curl, url], capture_output=True, text=True)
+
+        as_nobody = status_as("nobody")
+        assert as_nobody.returncode == 7, as_nobody  # curl: could not connect
+        as_nginx = status_as("www-data")
+        assert as_nginx.returncode == 0 and as_nginx.stdout == "200", as_nginx
+
+
+def test_a_node_port_trusts_no_forwarded_address_so_rotating_it_does_not_dodge_the_lockout():
+    _, name = signed_up_user()
+    base = NODES["app1"]
+    statuses = []
+    for i in range(5):
+        session = new_session()
+        session.headers["X-Real-IP"] = f"203.0.113.{i + 1}"
+        statuses.append(
+            post_json(session, f"{base}/auth/login", {"username": name, "password": "mala"}, base).status_code
+        )
+    assert statuses == [401, 401, 401, 401, 429], statuses
 
 
 def test_users_cannot_touch_others_rooms_or_the_admin():
