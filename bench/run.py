@@ -70,6 +70,7 @@ except ImportError:  # started with a Python outside the project's venv: re-run 
 
 # One reader of .env for the cluster script, the tests and this bench.
 sys.path.insert(0, str(ROOT))
+from bench.floor import Floor  # noqa: E402
 from cluster.cluster import dotenv_values  # noqa: E402
 
 REPORTS = ROOT / "reports"
@@ -164,6 +165,13 @@ class Api:
     def cookie_header(self, *, with_gtid: bool) -> str:
         cookies = [cookie for cookie in self.session.cookies if with_gtid or cookie.name != "salas_gtid"]
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in cookies)
+
+    def written_gtid(self) -> str:
+        """The GTID in the read-your-writes cookie (signed "gtid:timestamp:signature")."""
+        value = self.session.cookies.get("salas_gtid", "").strip('"')
+        if not value:
+            raise BenchError("no read-your-writes cookie after a write")
+        return value.rsplit(":", 2)[0]
 
     def reader(self) -> Api:
         """A second client with this one's sign-in but no read-your-writes cookie.
@@ -558,18 +566,19 @@ http {{
         say(f"  ceiling nginx (pid {pid}) stopped")
 
 
-def print_wrk(results: list[WrkResult], ceiling: WrkResult | None) -> None:
+def print_wrk(results: list[WrkResult], ceiling: WrkResult | None, floor: WrkResult | None = None) -> None:
     say()
     say(
         f"  {'endpoint':<36} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'sock err':>8} {'non-2xx':>7} {'t/o':>4} {'vs ceiling':>10}"
+        f"{'sock err':>8} {'non-2xx':>7} {'t/o':>4} {'vs ceiling':>10} {'vs floor':>8}"
     )
     for result in results:
         ratio = f"{result.rps / ceiling.rps:.2%}" if ceiling and ceiling.rps else "-"
+        to_floor = f"{result.rps / floor.rps:.1%}" if floor and floor.rps else "-"
         non2xx = str(result.non2xx) if result.non2xx is not None else f"{result.status_errors}*"
         say(
             f"  {result.name:<36} {result.rps:>8.1f} {result.p50_ms:>7.1f} {result.p95_ms:>7.1f} "
-            f"{result.p99_ms:>7.1f} {result.socket_errors:>8} {non2xx:>7} {result.timeouts:>4} {ratio:>10}"
+            f"{result.p99_ms:>7.1f} {result.socket_errors:>8} {non2xx:>7} {result.timeouts:>4} {ratio:>10} {to_floor:>8}"
         )
         if result.created is not None:
             say(
@@ -960,6 +969,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--ceiling-port", type=int, default=8090, help="port of the static ceiling nginx")
     parser.add_argument(
+        "--floor-port", type=int, default=8091, help="port of the floor's nginx (bare WSGI on gunicorn)"
+    )
+    parser.add_argument(
         "--skip",
         action="append",
         default=[],
@@ -1101,8 +1113,32 @@ def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[
         )
     finally:
         ceiling_nginx.stop()
+    floor_tier = Floor(REPORTS / "bench-floor", args.floor_port)
+    try:
+        floor_tier.start(api.reader().get(list_path))
+        floor = run_wrk(
+            wrk,
+            "floor: bare WSGI, same bytes",
+            floor_tier.url(list_path),
+            args,
+            headers=(f"Cookie: {reader_cookie}",),
+            extra_pids=floor_tier.pids(),
+        )
+    finally:
+        floor_tier.stop()
+    # A reader who wrote a moment ago: the write is replicated, its cookie still set.
+    api.create_room(f"{WRK_PREFIX}-RYW")
+    wait_replicas_applied(api.written_gtid())
+    writer_cookie = api.cookie_header(with_gtid=True)
     results = [
         run_wrk(wrk, f"GET {list_path}", api.url(list_path), args, headers=(f"Cookie: {reader_cookie}",)),
+        run_wrk(
+            wrk,
+            "  the same, read-your-writes cookie",
+            api.url(list_path),
+            args,
+            headers=(f"Cookie: {writer_cookie}",),
+        ),
         run_wrk(wrk, "GET /api/status", api.url("/api/status"), args),
         run_wrk(
             wrk,
@@ -1116,11 +1152,34 @@ def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[
             ),
             create_prefix=WRK_PREFIX,
         ),
+        floor,
         ceiling,
     ]
-    say(f"  (the ceiling serves the same {len(list_body)}-byte /sala/all body as a file)")
-    print_wrk(results, ceiling)
+    say(f"  (the ceiling serves the same {len(list_body)}-byte /sala/all body as a file; the floor")
+    say("   returns the same bytes from a bare WSGI callable on the nodes' gunicorn settings, behind")
+    say("   an nginx with the cluster's config)")
+    print_wrk(results, ceiling, floor)
     return results
+
+
+def wait_replicas_applied(gtid: str, timeout: float = 30) -> None:
+    """Until db2 and db3 have applied `gtid` (MASTER_GTID_WAIT), so the cookie's write is replicated."""
+    env = dotenv_values()
+    for name in ("db2", "db3"):
+        connection = MySQLdb.connect(
+            host="127.0.0.1",
+            port=DB_PORTS[name],
+            user=env.get("DB_ADMIN_USER", "salas_admin"),
+            password=env.get("DB_ADMIN_PASSWORD", ""),
+            connect_timeout=5,
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT MASTER_GTID_WAIT(%s, %s)", [gtid, timeout])
+                if cursor.fetchone()[0] != 0:
+                    raise BenchError(f"{name} did not apply {gtid} within {timeout:.0f} s")
+        finally:
+            connection.close()
 
 
 def run_sql_suite(args: argparse.Namespace, api: Api, reader: Api, probe: str) -> list[SqlResult]:

@@ -38,6 +38,8 @@ from accounts.sessions import load_signed_session
 from core.memo import BoundedMemo
 
 _CSRF_CHARS = re.compile(r"^[a-zA-Z0-9]+$")
+# Django's ResponseHeaders store: lower-cased name -> (name, value), in Django's order.
+Headers = dict[str, tuple[str, str]]
 # Distinct (Accept-Language, scheme) variants whose headers are kept; least recently used go.
 MAX_HEADER_VARIANTS = 64
 
@@ -124,7 +126,7 @@ class RecordedHeaders:
     def __init__(self, status: int, own_cookies: frozenset[str] = frozenset()):
         self.status = status
         self.own_cookies = own_cookies
-        self._variants: OrderedDict[tuple[str, ...], list[tuple[str, str]]] = OrderedDict()
+        self._variants: OrderedDict[tuple[str, ...], Headers] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -136,7 +138,7 @@ class RecordedHeaders:
             meta.get("HTTP_X_FORWARDED_PROTO", "")[:10],
         )
 
-    def get(self, request: HttpRequest) -> list[tuple[str, str]] | None:
+    def get(self, request: HttpRequest) -> Headers | None:
         key = self.variant(request)
         with self._lock:
             headers = self._variants.get(key)
@@ -153,8 +155,8 @@ class RecordedHeaders:
             or "Content-Length" not in response
         ):
             return
-        # In Django's order, Content-Length kept in its place (replay sets its value).
-        headers = list(response.items())
+        # Django's own validated store, in Django's order; replay sets Content-Length in its place.
+        headers = dict(response.headers._store)  # noqa: SLF001 - copied as is: validated once, here
         with self._lock:
             self._variants[self.variant(request)] = headers
             self._variants.move_to_end(self.variant(request))
@@ -162,12 +164,13 @@ class RecordedHeaders:
                 self._variants.popitem(last=False)
 
     @staticmethod
-    def replay(headers: list[tuple[str, str]], body: bytes, status: int) -> HttpResponse:
+    def replay(headers: Headers, body: bytes, status: int) -> HttpResponse:
         response = HttpResponse(body, status=status)
-        del response.headers["Content-Type"]  # set again below, in Django's order
-        length = str(len(body))
-        for name, value in headers:
-            response.headers[name] = length if name == "Content-Length" else value
+        # Django's headers as they were (each value was checked when Django set it),
+        # rather than set one by one again: a third of the lane's own time.
+        store = dict(headers)
+        store["content-length"] = ("Content-Length", str(len(body)))
+        response.headers._store = store  # noqa: SLF001
         return response
 
     def clear(self) -> None:

@@ -113,9 +113,7 @@ class RoomCreateLane:
                 self._owners.put(session, owner)
         return owner
 
-    def _failed(
-        self, exc: Exception, sent: _WriteSent, headers: list[tuple[str, str]]
-    ) -> HttpResponse | None:
+    def _failed(self, exc: Exception, sent: _WriteSent, headers: mirror.Headers) -> HttpResponse | None:
         if not sent.happened:
             # mysqlclient builds the statement before sending it: nothing was written.
             logger.exception("room create lane: unexpected error before the write")
@@ -163,11 +161,9 @@ def room_fields(body: bytes) -> dict[str, Any] | None:
     return data
 
 
-def _unavailable(exc: Exception, headers: list[tuple[str, str]]) -> HttpResponse:
+def _unavailable(exc: Exception, headers: mirror.Headers) -> HttpResponse:
     """The 503 DatabaseUnavailableMiddleware gives, in the language of the recorded answer, with the pin."""
-    language = next(
-        (value for name, value in headers if name.lower() == "content-language"), settings.LANGUAGE_CODE
-    )
+    language = headers.get("content-language", ("", settings.LANGUAGE_CODE))[1]
     logger.warning("database unavailable on POST %s: %s", reverse("salas:api-create"), exc)
     with translation.override(language):
         body = json_error(503, unavailable_message("POST", exc)).content

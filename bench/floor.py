@@ -1,0 +1,127 @@
+"""The serving tier's floor for `make bench`: three bare gunicorn apps behind the cluster's nginx config.
+
+Three gunicorn instances (cluster/gunicorn.conf.py: same workers, threads and
+timeouts as the nodes) serve bench/floor_wsgi.py, which answers every request
+with the bytes and headers of one real GET /sala/all answer. An nginx rendered
+from nginx/nginx.conf.template (same weights, keepalive, buffers, access log)
+reaches them over unix sockets, like the cluster's, on 127.0.0.1:<port>. All of
+it lives under reports/bench-floor/ and is stopped when the bench ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from cluster import cluster
+
+GUNICORN_VARIABLES = ("GUNICORN_WORKERS", "GUNICORN_THREADS")
+
+
+class Floor:
+    def __init__(self, prefix: Path, port: int):
+        self.prefix = prefix
+        self.port = port
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self, answer: requests.Response) -> None:
+        self.prefix.mkdir(parents=True, exist_ok=True)
+        self.prefix.chmod(0o755)
+        self.prefix.parent.chmod(0o755)
+        recorded = self.prefix / "answer.json"
+        headers = [
+            (k, v) for k, v in answer.headers.items() if k.lower() not in {"date", "server", "connection"}
+        ]
+        recorded.write_text(json.dumps({"body": answer.content.hex(), "headers": headers}))
+        env = {**os.environ, "FLOOR_ANSWER": str(recorded), "PYTHONPATH": str(cluster.REPO)}
+        settings = cluster.dotenv_values()
+        env.update({key: settings[key] for key in GUNICORN_VARIABLES if settings.get(key)})
+        sockets = []
+        for index in range(1, 4):
+            sock = self.prefix / f"floor{index}.sock"
+            sock.unlink(missing_ok=True)
+            sockets.append(sock)
+            command = [
+                str(cluster.VENV_BIN / "gunicorn"),
+                "bench.floor_wsgi:application",
+                "--config",
+                str(cluster.GUNICORN_CONF),
+                "--bind",
+                f"unix:{sock}",
+                "--name",
+                f"floor{index}",
+                "--pid",
+                str(self.prefix / f"floor{index}.pid"),
+            ]
+            log = (self.prefix / f"floor{index}.log").open("ab")
+            self.processes.append(
+                subprocess.Popen(command, cwd=cluster.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            )
+        values = {
+            "SALAS_NGINX_USER": cluster.NGINX_USER,
+            "SALAS_LISTEN": f"127.0.0.1:{self.port}",
+            "SALAS_RUN_DIR": str(self.prefix),
+            "SALAS_ERROR_LOG": str(self.prefix / "nginx-error.log"),
+            "SALAS_ACCESS_LOG": str(self.prefix / "nginx-access.log"),
+            "SALAS_STATIC_ROOT": str(self.prefix),
+            **{f"SALAS_UPSTREAM_{i}": f"unix:{sock}" for i, sock in enumerate(sockets, start=1)},
+        }
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(cluster.render(cluster.NGINX_TEMPLATE, values))
+        deadline = time.monotonic() + 30
+        while not all(sock.exists() for sock in sockets):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the floor's gunicorn apps did not start: see {self.prefix}/floor*.log")
+            time.sleep(0.1)
+        subprocess.run(
+            ["nginx", "-p", f"{self.prefix}/", "-c", str(conf), "-e", str(self.prefix / "nginx-error.log")],
+            check=True,
+            capture_output=True,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if requests.get(self.url("/sala/all"), timeout=2).content == answer.content:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the floor nginx on 127.0.0.1:{self.port} does not answer")
+            time.sleep(0.2)
+
+    def pids(self) -> dict[str, int]:
+        found = {f"floor gunicorn {i}": p.pid for i, p in enumerate(self.processes, start=1)}
+        nginx_pid = self._nginx_pid()
+        if nginx_pid:
+            found["floor nginx"] = nginx_pid
+        return found
+
+    def _nginx_pid(self) -> int | None:
+        try:
+            return int((self.prefix / "nginx.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        nginx_pid = self._nginx_pid()
+        if nginx_pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(nginx_pid, signal.SIGQUIT)
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
