@@ -26,15 +26,33 @@ GUNICORN_VARIABLES = ("GUNICORN_WORKERS", "GUNICORN_THREADS")
 
 
 class Floor:
-    def __init__(self, prefix: Path, port: int):
+    """Three gunicorn instances of `app` behind an nginx with the cluster's config.
+
+    `app` is the floor's bare callable by default; `as_nodes` gives each instance
+    the environment of app1..app3, to serve the real application from `repo`
+    (bench/pipeline.py compares two versions of it side by side).
+    """
+
+    def __init__(
+        self,
+        prefix: Path,
+        port: int,
+        app: str = "bench.floor_wsgi:application",
+        *,
+        as_nodes: bool = False,
+        repo: Path = cluster.REPO,
+    ):
         self.prefix = prefix
+        self.repo = repo
         self.port = port
+        self.app = app
+        self.as_nodes = as_nodes
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def start(self, answer: requests.Response) -> None:
+    def start(self, answer: requests.Response, *, check: str = "/sala/all", cookie: str = "") -> None:
         self.prefix.mkdir(parents=True, exist_ok=True)
         self.prefix.chmod(0o755)
         self.prefix.parent.chmod(0o755)
@@ -43,17 +61,24 @@ class Floor:
             (k, v) for k, v in answer.headers.items() if k.lower() not in {"date", "server", "connection"}
         ]
         recorded.write_text(json.dumps({"body": answer.content.hex(), "headers": headers}))
-        env = {**os.environ, "FLOOR_ANSWER": str(recorded), "PYTHONPATH": str(cluster.REPO)}
+        env = {**os.environ, "FLOOR_ANSWER": str(recorded), "PYTHONPATH": str(self.repo)}
         settings = cluster.dotenv_values()
-        env.update({key: settings[key] for key in GUNICORN_VARIABLES if settings.get(key)})
         sockets = []
-        for index in range(1, 4):
+        for index, node in enumerate(cluster.APPS, start=1):
+            node_env = (
+                {**env, **cluster.node_environment(node, settings)}
+                if self.as_nodes
+                else {
+                    **env,
+                    **{key: settings[key] for key in GUNICORN_VARIABLES if settings.get(key)},
+                }
+            )
             sock = self.prefix / f"floor{index}.sock"
             sock.unlink(missing_ok=True)
             sockets.append(sock)
             command = [
                 str(cluster.VENV_BIN / "gunicorn"),
-                "bench.floor_wsgi:application",
+                self.app,
                 "--config",
                 str(cluster.GUNICORN_CONF),
                 "--bind",
@@ -65,7 +90,7 @@ class Floor:
             ]
             log = (self.prefix / f"floor{index}.log").open("ab")
             self.processes.append(
-                subprocess.Popen(command, cwd=cluster.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(command, cwd=self.repo, env=node_env, stdout=log, stderr=subprocess.STDOUT)
             )
         values = {
             "SALAS_NGINX_USER": cluster.NGINX_USER,
@@ -91,7 +116,8 @@ class Floor:
         deadline = time.monotonic() + 10
         while True:
             try:
-                if requests.get(self.url("/sala/all"), timeout=2).content == answer.content:
+                got = requests.get(self.url(check), headers={"Cookie": cookie} if cookie else {}, timeout=2)
+                if got.content == answer.content:
                     return
             except requests.RequestException:
                 pass

@@ -698,6 +698,18 @@ def db_program(layout: Layout, db: Database) -> str:
 GUNICORN_VARIABLES = ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_ACCESS_LOG")
 
 
+def node_environment(app: App, env: dict[str, str]) -> dict[str, str]:
+    """What makes a gunicorn process node `app` (the rest comes from .env)."""
+    return {
+        "NODE_NAME": app.name,
+        "PYTHONUNBUFFERED": "1",
+        "REPLICA_DATABASE_URL": replica_url(env["DATABASE_URL"], app.replica.port),
+        "READ_PREFERENCE": app.read_preference,
+        # gunicorn.conf.py reads these from its environment, not from .env.
+        **{key: env[key] for key in GUNICORN_VARIABLES if env.get(key)},
+    }
+
+
 def app_program(layout: Layout, app: App, env: dict[str, str]) -> str:
     command = shlex.join(
         [
@@ -716,14 +728,7 @@ def app_program(layout: Layout, app: App, env: dict[str, str]) -> str:
             str(layout.app_pid(app)),
         ]
     )
-    variables = {
-        "NODE_NAME": app.name,
-        "PYTHONUNBUFFERED": "1",
-        "REPLICA_DATABASE_URL": replica_url(env["DATABASE_URL"], app.replica.port),
-        "READ_PREFERENCE": app.read_preference,
-        # gunicorn.conf.py reads these from its environment, not from .env.
-        **{key: env[key] for key in GUNICORN_VARIABLES if env.get(key)},
-    }
+    variables = node_environment(app, env)
     return program_section(
         app.name,
         sv(command),

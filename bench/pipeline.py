@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Paired runs of GET /sala/all on two versions of the nodes, to decide where the fast path lives.
+
+    .venv/bin/python bench/pipeline.py --other-tree /tmp/salas-b [--rounds 2] [--duration 8]
+
+Each version runs as three gunicorn instances with the nodes' own environment
+and settings (app1..app3: same replicas, workers, threads) behind an nginx
+rendered from the cluster's template (bench/floor.py), against the running
+cluster's databases; the bare-WSGI floor runs in the same rounds. Rounds
+alternate A, B, floor, so drift of the machine hits all of them alike. Used
+once to choose between the first-middleware fast path (this tree) and a WSGI
+layer in front of Django (an older tree); the numbers are in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.floor import Floor  # noqa: E402
+from bench.run import LIST_ROOMS, REPORTS, Api, ensure_wrk, prepare, require_loopback, run_wrk, say  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--other-tree", type=Path, required=True, help="a checkout of the other version")
+    parser.add_argument("--host", default="http://127.0.0.1:8084")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    require_loopback(args.host)
+    other = args.other_tree.resolve()
+    if not (other / "salas_project" / "wsgi.py").is_file():
+        parser.error(f"{other} is not a salas checkout")
+    shutil.copy(ROOT / ".env", other / ".env")  # same secret key: the same session cookies verify
+    api = Api(args.host)
+    prepare(api)
+    reader = api.reader()
+    path = f"/sala/all?page_size={LIST_ROOMS}"
+    cookie = reader.cookie_header(with_gtid=False)
+    answer = reader.get(path)
+    wrk = ensure_wrk()
+    tiers = {
+        "A: this tree": Floor(REPORTS / "pipeline-a", 8092, "salas_project.wsgi:application", as_nodes=True),
+        f"B: {other.name}": Floor(
+            REPORTS / "pipeline-b", 8093, "salas_project.wsgi:application", as_nodes=True, repo=other
+        ),
+        "floor": Floor(REPORTS / "pipeline-floor", 8094),
+    }
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in tiers}
+    for round_number in range(1, args.rounds + 1):
+        for name, tier in tiers.items():
+            try:
+                tier.start(answer, check=path, cookie=cookie)
+                # Warm every worker's caches before measuring.
+                for _ in range(200):
+                    reader.session.get(tier.url(path), timeout=10)
+                result = run_wrk(
+                    wrk,
+                    f"round {round_number} {name}",
+                    tier.url(path),
+                    args,
+                    headers=(f"Cookie: {cookie}",),
+                    extra_pids=tier.pids(),
+                )
+            finally:
+                tier.stop()
+            if result.non2xx:
+                say(f"  WARNING: {result.non2xx} answers were not 2xx")
+            results[name].append((result.rps, result.p99_ms))
+    say()
+    say(f"  {'version':<28} " + " ".join(f"{'round ' + str(i):>18}" for i in range(1, args.rounds + 1)))
+    for name, rows in results.items():
+        cells = " ".join(f"{rps:>9.0f} req/s p99 {p99:>4.0f}" for rps, p99 in rows)
+        say(f"  {name:<28} {cells}")
+    a_name, b_name = list(tiers)[:2]
+    for index in range(args.rounds):
+        a, b, floor = (results[n][index][0] for n in tiers)
+        say(f"  round {index + 1}: B/A = {b / a:.3f}; A = {a / floor:.1%} of the floor, B = {b / floor:.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
