@@ -1,8 +1,9 @@
 """FastPathMiddleware: first in MIDDLEWARE, it answers a lane's request or hands it to the rest of Django.
 
 Django's handler still runs around it: the request object, request_started and
-request_finished (connections aged by CONN_MAX_AGE and health-checked before
-reuse, as for every request), and the WSGI response. What the lane skips is the
+request_finished (connections aged by CONN_MAX_AGE, closed after errors), and
+the WSGI response; a pooled connection found dead is reconnected as Django's
+health check would (fastpath.mirror.read_checked). What the lane skips is the
 rest of the middleware and the view; their headers are replayed from Django's
 own answer to the same kind of request (fastpath.mirror.RecordedHeaders).
 """

@@ -9,6 +9,7 @@
 | CsrfCheck             | CsrfViewMiddleware.process_view (Django's own class)               |
 | RecordedHeaders       | every response middleware: headers of Django's own answer, replayed |
 | has_language_cookie   | LocaleMiddleware: the cookie's language wins over Accept-Language  |
+| read_checked          | CONN_HEALTH_CHECKS: a pooled connection found dead is reconnected  |
 
 Every memo here is keyed by what clients send, so each is bounded in bytes.
 """
@@ -18,8 +19,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import (
@@ -30,6 +32,7 @@ from django.contrib.auth import (
     load_backend,
 )
 from django.core.exceptions import DisallowedHost, ValidationError
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, CsrfViewMiddleware
 from django.utils.crypto import constant_time_compare
@@ -37,6 +40,7 @@ from django.utils.crypto import constant_time_compare
 from accounts.sessions import load_signed_session
 from core.memo import BoundedMemo
 
+T = TypeVar("T")
 _CSRF_CHARS = re.compile(r"^[a-zA-Z0-9]+$")
 # Django's ResponseHeaders store: lower-cased name -> (name, value), in Django's order.
 Headers = dict[str, tuple[str, str]]
@@ -102,6 +106,27 @@ def csrf_cookie_kept(value: str | None) -> bool:
     return value is None or (
         len(value) in (CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH) and _CSRF_CHARS.match(value) is not None
     )
+
+
+def read_checked(alias: str, read: Callable[[], T]) -> T:
+    """read(), on a connection Django's health check would have passed, without its extra round trip.
+
+    Django pings a pooled connection before its first use in each request
+    (CONN_HEALTH_CHECKS) and reconnects if the ping fails. Reads are safe to
+    repeat, so here the read itself is the check: if it fails on a connection
+    reused from an earlier request, the connection is replaced and the read
+    made once more; a failure then, or on a fresh connection, is the server's.
+    """
+    connection = connections[alias]
+    reused = connection.connection is not None and not connection.health_check_done
+    connection.health_check_done = True  # this request's check is the read below
+    try:
+        return read()
+    except (OperationalError, InterfaceError):
+        if not reused:
+            raise
+        connection.close()
+        return read()
 
 
 class CsrfCheck(CsrfViewMiddleware):

@@ -54,23 +54,25 @@ class RoomListLane:
             return None
         alias, reason = health.default_route()
         wanted = consistency.client_gtid(request) if alias == state.REPLICA else None
+        def read() -> bytes | None:
+            token = snapshot.request_token(alias)
+            if token is None:
+                return None
+            if wanted and not consistency.replica_state_covers(token, wanted):
+                return None  # Django answers, after waiting for the replica
+            if not _users.get_or_compute(session, lambda: mirror.session_user(session) is not None):
+                return None
+            return sala_list_body(params)
+
         with state.routed(state.ReadRoute(alias, reason)):
             try:
-                token = snapshot.request_token(alias)
-                if token is None:
-                    return None
-                if wanted and not consistency.replica_state_covers(token, wanted):
-                    return None  # Django answers, after waiting for the replica
-                if not _users.get_or_compute(session, lambda: mirror.session_user(session) is not None):
-                    return None
-                body = sala_list_body(params)
+                body = mirror.read_checked(alias, read)
             except DatabaseError as exc:
-                # Connections were health-checked at the request's start (Django's
-                # request_started), so this is the server failing, not a stale socket.
+                # Not a stale pooled connection (read_checked replaced that): the server failed.
                 connections[alias].close()
                 health.server_failed(alias, str(exc))
                 return None
-        return mirror.RecordedHeaders.replay(headers, body, 200)
+        return None if body is None else mirror.RecordedHeaders.replay(headers, body, 200)
 
     def params(self, query_string: str) -> ListParams | None:
         known = self._params.get(query_string)
