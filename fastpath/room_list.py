@@ -54,6 +54,7 @@ class RoomListLane:
             return None
         alias, reason = health.default_route()
         wanted = consistency.client_gtid(request) if alias == state.REPLICA else None
+
         def read() -> bytes | None:
             token = snapshot.request_token(alias)
             if token is None:
