@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import islice
 from typing import Any
 
 from dateutil.rrule import DAILY, WEEKLY, rrule
@@ -69,15 +70,13 @@ def expand(*, inicio: datetime, fin: datetime, repeticion: Repeticion) -> list[S
     local_start = timezone.localtime(inicio, zone).replace(tzinfo=None)
     local_duration = timezone.localtime(fin, zone).replace(tzinfo=None) - local_start
     until = datetime.combine(repeticion.hasta, time.max) if repeticion.hasta else None
-    rule = rrule(
-        FRECUENCIAS[repeticion.frecuencia],
-        dtstart=local_start,
-        interval=repeticion.intervalo,
-        # One more than allowed tells a too-long "hasta" apart from an exact fit.
-        count=repeticion.veces or MAX_OCCURRENCES + 1,
-        until=until,
-    )
-    starts = list(rule)
+    frequency = FRECUENCIAS[repeticion.frecuencia]
+    if until is None:
+        rule = rrule(frequency, dtstart=local_start, interval=repeticion.intervalo, count=repeticion.veces)
+    else:
+        rule = rrule(frequency, dtstart=local_start, interval=repeticion.intervalo, until=until)
+    # One more than allowed tells a too-long "hasta" apart from an exact fit.
+    starts = list(islice(rule, MAX_OCCURRENCES + 1))
     if not starts:
         raise ValidationError(
             {"repeticion": ValidationError(_("«hasta» es anterior al inicio."), code="invalid")}
