@@ -18,7 +18,8 @@ class ReservaAdmin(admin.ModelAdmin):
     list_filter = ("estado", "sala", ("inicio", admin.DateFieldListFilter))
     search_fields = ("titulo", "sala__codigo", "sala__nombre", "usuario__username", "usuario__email")
     list_select_related = ("sala", "usuario")
-    date_hierarchy = "inicio"
+    # No date_hierarchy: it truncates dates in SQL, which needs the server's
+    # time zone tables (not loaded here); the date filter uses plain ranges.
     ordering = ("-inicio",)
     readonly_fields = [field.name for field in Reserva._meta.fields]
     actions = ["cancelar"]

@@ -29,7 +29,12 @@ def test_create_stores_a_confirmed_booking(user):
     sala = SalaFactory(capacidad=10)
     reserva = book(user, sala, in_hours(2), in_hours(3), titulo="  Equipo  ")
     stored = Reserva.objects.get(pk=reserva.pk)
-    assert (stored.titulo, stored.estado, stored.usuario_id, stored.serie) == ("Equipo", "confirmada", user.pk, None)
+    assert (stored.titulo, stored.estado, stored.usuario_id, stored.serie) == (
+        "Equipo",
+        "confirmada",
+        user.pk,
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,7 +118,13 @@ def test_a_series_is_all_or_nothing(user, other_user):
     repeticion = Repeticion(frecuencia="semanal", veces=4)
     with pytest.raises(ReservaConflicto) as excinfo:
         reserva_series_create(
-            usuario=user, sala=sala, titulo="Serie", inicio=in_hours(2), fin=in_hours(3), asistentes=2, repeticion=repeticion
+            usuario=user,
+            sala=sala,
+            titulo="Serie",
+            inicio=in_hours(2),
+            fin=in_hours(3),
+            asistentes=2,
+            repeticion=repeticion,
         )
     assert [[r.pk for r in c.reservas] for c in excinfo.value.conflictos] == [[blocker.pk]]
     assert Reserva.objects.count() == 1
