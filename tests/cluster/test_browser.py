@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,51 @@ def test_register_sign_in_create_edit_delete_sign_out(page):
     page.wait_for_url(f"{NGINX}/login")
     page.goto(f"{NGINX}/dashboard")
     assert page.url.startswith(f"{NGINX}/login")
+
+
+def test_book_a_room_from_its_page_see_it_in_mis_reservas_and_cancel(page):
+    name = f"res{uuid.uuid4().hex[:8]}"
+    codigo = f"RES-{uuid.uuid4().hex[:6]}".upper()
+    page.goto(f"{NGINX}/register")
+    page.fill("#id_username", name)
+    page.fill("#id_email", f"{name}@example.com")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("#register-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/dashboard")
+    page.click("text=Nueva sala")
+    page.fill("#id_nombre", "Sala para reservar")
+    page.fill("#id_codigo", codigo)
+    page.fill("#id_capacidad", "6")
+    page.click("#sala-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/salas/{codigo}/")
+
+    day = (date.today() + timedelta(days=2)).isoformat()
+    page.fill("#id_titulo", "Reunión del navegador")
+    page.fill("#id_fecha", day)
+    page.fill("#id_hora_inicio", "10:00")
+    page.fill("#id_hora_fin", "11:30")
+    page.fill("#id_asistentes", "4")
+    page.click("#reserva-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/salas/{codigo}/?semana=*")
+    assert "confirmada" in page.inner_text(".messages")
+    assert "10:00–11:30" in page.inner_text("#calendario")
+
+    # The same slot again: refused, with the conflicting booking shown in the form.
+    page.fill("#id_titulo", "Otra")
+    page.fill("#id_fecha", day)
+    page.fill("#id_hora_inicio", "11:00")
+    page.fill("#id_hora_fin", "12:00")
+    page.fill("#id_asistentes", "1")
+    page.click("#reserva-form button[type=submit]")
+    assert "10:00–11:30" in page.inner_text("#conflictos")
+
+    page.click("text=Mis reservas")
+    page.wait_for_url(f"{NGINX}/reservas/")
+    row = page.locator("#reservas tbody tr", has_text="Reunión del navegador")
+    assert row.count() == 1
+    assert page.inner_text("#feed-url").endswith("/mias.ics")
+    row.locator(".cancel-form button").click()
+    page.wait_for_url(f"{NGINX}/reservas/")
+    assert "canceladas: 1" in page.inner_text(".messages")
+    assert "Reunión del navegador" not in page.content()
