@@ -59,8 +59,8 @@ def wrk_env(codes: list[str]) -> dict[str, str]:
 def delete_bookings(connections: dict[str, Any]) -> int:
     with connections["db1"].cursor() as cursor:
         cursor.execute(
-            "DELETE r FROM salas.reservas_reserva r JOIN salas.salas_sala s ON s.id = r.sala_id "
-            "WHERE s.codigo LIKE %s",
+            "DELETE FROM salas.reservas_reserva "
+            "WHERE sala_id IN (SELECT id FROM salas.salas_sala WHERE codigo LIKE %s)",
             [f"{BOOK_PREFIX}-%"],
         )
         return cursor.rowcount
