@@ -10,7 +10,19 @@ from reservas.recurrence import MAX_OCCURRENCES, Repeticion
 REPETIR_CHOICES = [("", _("No se repite")), ("diaria", _("Cada día")), ("semanal", _("Cada semana"))]
 
 
-class ReservaForm(forms.Form):
+class _Interval:
+    """The form's date and two times as aware datetimes in the configured zone."""
+
+    cleaned_data: dict
+
+    def inicio(self) -> datetime:
+        return _local(self.cleaned_data["fecha"], self.cleaned_data["hora_inicio"])
+
+    def fin(self) -> datetime:
+        return _local(self.cleaned_data["fecha"], self.cleaned_data["hora_fin"])
+
+
+class ReservaForm(_Interval, forms.Form):
     """Input shape for the room page's booking form; the rules live in reservas.services."""
 
     titulo = forms.CharField(label=_("Título"), max_length=TITULO_MAX)
@@ -29,19 +41,13 @@ class ReservaForm(forms.Form):
             self.add_error("veces", _("¿Cuántas veces?"))
         return data
 
-    def inicio(self) -> datetime:
-        return _local(self.cleaned_data["fecha"], self.cleaned_data["hora_inicio"])
-
-    def fin(self) -> datetime:
-        return _local(self.cleaned_data["fecha"], self.cleaned_data["hora_fin"])
-
     def repeticion(self) -> Repeticion | None:
         if not self.cleaned_data.get("repetir"):
             return None
         return Repeticion(frecuencia=self.cleaned_data["repetir"], veces=self.cleaned_data["veces"])
 
 
-class BuscarForm(forms.Form):
+class BuscarForm(_Interval, forms.Form):
     fecha = forms.DateField(label=_("Fecha"), widget=forms.DateInput(attrs={"type": "date"}))
     hora_inicio = forms.TimeField(label=_("Desde"), widget=forms.TimeInput(attrs={"type": "time"}))
     hora_fin = forms.TimeField(label=_("Hasta"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -54,12 +60,6 @@ class BuscarForm(forms.Form):
         if data.get("hora_inicio") and data.get("hora_fin") and data["hora_fin"] <= data["hora_inicio"]:
             self.add_error("hora_fin", _("El fin debe ser posterior al inicio."))
         return data
-
-    def inicio(self) -> datetime:
-        return _local(self.cleaned_data["fecha"], self.cleaned_data["hora_inicio"])
-
-    def fin(self) -> datetime:
-        return _local(self.cleaned_data["fecha"], self.cleaned_data["hora_fin"])
 
 
 def _local(day, moment) -> datetime:
