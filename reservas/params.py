@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MAX_WINDOW_DAYS = 62
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 def parse_datetime(name: str, value: Any, *, dates: bool = False) -> datetime:
@@ -21,13 +22,17 @@ def parse_datetime(name: str, value: Any, *, dates: bool = False) -> datetime:
     if isinstance(value, str) and len(value) <= 40:
         text = value.strip()
         try:
-            if dates and len(text) == 10:
-                return local_midnight(date.fromisoformat(text))
-            parsed = datetime.fromisoformat(text)
+            parsed = (
+                datetime.combine(date.fromisoformat(text), time.min)
+                if dates and len(text) == 10
+                else datetime.fromisoformat(text)
+            )
         except ValueError:
             pass
         else:
-            return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+            # Far years would overflow the conversion to UTC (or to the local zone).
+            if MIN_YEAR <= parsed.year <= MAX_YEAR:
+                return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
     message = (
         _("Fecha u hora ISO 8601 (AAAA-MM-DD o AAAA-MM-DDTHH:MM±HH:MM).")
         if dates

@@ -519,7 +519,16 @@ def test_the_image_build_can_collect_static_files_with_only_its_own_environment(
         name: value.replace("$COLLECTSTATIC_SECRET_KEY", arg.split("=", 1)[1])
         for name, value in assignments.items()
     }
-    for name in ("salas_project", "accounts", "salas", "replication", "core", "templates", "static"):
+    for name in (
+        "salas_project",
+        "accounts",
+        "salas",
+        "reservas",
+        "replication",
+        "core",
+        "templates",
+        "static",
+    ):
         shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "tests"))
     shutil.copy(REPO / "manage.py", tmp_path / "manage.py")
     result = subprocess.run(

@@ -205,3 +205,28 @@ def test_ical_feeds_and_rotation(user_api, api, user):
         "/ical/99999999999999999999-a/mias.ics",
     ):
         assert api.get(forged).status_code == 404, forged
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/sala/disponibles", {"inicio": "0001-01-01T00:00:00+05:00", "fin": "0001-01-01T02:00:00+05:00"}),
+        ("/sala/disponibles", {"inicio": "9999-12-31T23:00:00-05:00", "fin": "9999-12-31T23:30:00-05:00"}),
+        ("/reserva/mias", {"desde": "0001-01-01", "hasta": "0001-01-02"}),
+        ("/reserva/mias", {"desde": "2026-13-01"}),
+        ("/reserva/mias", {"desde": "x" * 5000}),
+    ],
+)
+def test_extreme_dates_are_a_400_not_a_500(user_api, path, query):
+    response = user_api.get(path, query)
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]
+
+
+def test_extreme_ids_and_bodies_are_answered_without_a_500(user_api):
+    assert user_api.get("/reserva/99999999999999999999999").status_code == 404
+    sala = SalaFactory(capacidad=10)
+    for change in ({"asistentes": 10**30}, {"inicio": "0001-01-01T00:00:00+14:00"}, {"titulo": ["x"]}):
+        assert user_api.send("POST", "/reserva/create", {**body(sala), **change}).status_code == 400, change
+    assert user_api.send("POST", "/reserva/create", [1]).status_code == 400
+    assert user_api.post("/reserva/create", "no json", content_type="application/json").status_code == 400
