@@ -230,3 +230,10 @@ def test_extreme_ids_and_bodies_are_answered_without_a_500(user_api):
         assert user_api.send("POST", "/reserva/create", {**body(sala), **change}).status_code == 400, change
     assert user_api.send("POST", "/reserva/create", [1]).status_code == 400
     assert user_api.post("/reserva/create", "no json", content_type="application/json").status_code == 400
+
+
+def test_a_booking_costs_a_bounded_number_of_queries(user_api, django_assert_max_num_queries):
+    sala = SalaFactory()
+    # Session user, room, lock, overlap check, insert, GTID position (+ savepoint bookkeeping).
+    with django_assert_max_num_queries(9):
+        assert user_api.send("POST", "/reserva/create", body(sala)).status_code == 201
