@@ -1,9 +1,10 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reservas import params
 from reservas.models import TITULO_MAX
 from reservas.recurrence import MAX_OCCURRENCES, Repeticion
 
@@ -14,6 +15,12 @@ class _Interval:
     """The form's date and two times as aware datetimes in the configured zone."""
 
     cleaned_data: dict
+
+    def clean_fecha(self) -> date:
+        fecha = self.cleaned_data["fecha"]
+        if not params.MIN_YEAR <= fecha.year <= params.MAX_YEAR:
+            raise forms.ValidationError(_("Fecha fuera de rango."))
+        return fecha
 
     def inicio(self) -> datetime:
         return _local(self.cleaned_data["fecha"], self.cleaned_data["hora_inicio"])

@@ -147,7 +147,7 @@ def _week_param(raw: str | None) -> date:
         day = date.fromisoformat(raw) if raw else None
     except ValueError:
         day = None
-    if day is None:
+    if day is None or not params.MIN_YEAR <= day.year <= params.MAX_YEAR:
         return params.week_start()
     return day - timedelta(days=day.weekday())
 

@@ -122,3 +122,21 @@ def test_admin_lists_bookings_and_refuses_a_room_delete_with_409(client, staff_u
     action = client.post("/admin/reservas/reserva/", {"action": "cancelar", "_selected_action": [reserva.pk]})
     assert action.status_code == 302 and Reserva.objects.get().estado == "cancelada"
     assert client.post(f"/admin/salas/sala/{sala.pk}/delete/", {"post": "yes"}).status_code == 302
+
+
+@pytest.mark.parametrize("semana", ["0001-01-01", "9999-12-31", "nada"])
+def test_far_or_bad_weeks_show_the_current_one(client, user, settings, semana):
+    settings.TIME_ZONE = "Europe/Madrid"  # east of UTC: year 1 would underflow in UTC
+    sala = SalaFactory()
+    client.force_login(user)
+    response = client.get(f"/salas/{sala.codigo}/", {"semana": semana})
+    assert response.status_code == 200 and 'id="calendario"' in response.content.decode()
+
+
+def test_far_dates_in_the_search_are_form_errors(client, user, settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+    client.force_login(user)
+    response = client.get(
+        "/reservas/buscar/", {"fecha": "0001-01-01", "hora_inicio": "00:10", "hora_fin": "01:00"}
+    )
+    assert response.status_code == 400 and "Fecha fuera de rango." in response.content.decode()
