@@ -44,7 +44,7 @@ def repeticion_from_data(data: Any) -> Repeticion:
     if unknown:
         raise invalid(_("Campos desconocidos: %(names)s.") % {"names": ", ".join(unknown)})
     frecuencia = data.get("frecuencia")
-    if frecuencia not in FRECUENCIAS:
+    if not isinstance(frecuencia, str) or frecuencia not in FRECUENCIAS:
         raise invalid(_("La frecuencia debe ser «diaria» o «semanal»."))
     intervalo = data.get("intervalo", 1)
     if not _is_int(intervalo) or not 1 <= intervalo <= 52:

@@ -58,6 +58,7 @@ def test_more_than_52_occurrences_are_refused():
         None,
         [],
         {"frecuencia": "mensual", "veces": 2},
+        {"frecuencia": [], "veces": 2},
         {"frecuencia": "diaria"},
         {"frecuencia": "diaria", "veces": 2, "hasta": "2027-01-01"},
         {"frecuencia": "diaria", "veces": 0},
