@@ -21,7 +21,6 @@ class ReservaAdmin(admin.ModelAdmin):
     # No date_hierarchy: it truncates dates in SQL, which needs the server's
     # time zone tables (not loaded here); the date filter uses plain ranges.
     ordering = ("-inicio",)
-    readonly_fields = [field.name for field in Reserva._meta.fields]
     actions = ["cancelar"]
 
     def has_module_permission(self, request) -> bool:
@@ -30,9 +29,13 @@ class ReservaAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)
 
-    has_change_permission = has_delete_permission = has_view_permission
+    has_delete_permission = has_view_permission
 
+    # View-only pages: no "save" that could rewrite a booking outside the service.
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     @admin.action(description=_("Cancelar las reservas seleccionadas"))

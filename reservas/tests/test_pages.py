@@ -117,6 +117,8 @@ def test_admin_lists_bookings_and_refuses_a_room_delete_with_409(client, staff_u
     client.force_login(staff_user)
     listing = client.get("/admin/reservas/reserva/", {"q": "Buscable", "estado__exact": "confirmada"})
     assert listing.status_code == 200 and "Buscable" in listing.content.decode()
+    detail = client.get(f"/admin/reservas/reserva/{reserva.pk}/change/")
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
     deleted = client.post(f"/admin/salas/sala/{sala.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 409
     action = client.post("/admin/reservas/reserva/", {"action": "cancelar", "_selected_action": [reserva.pk]})
