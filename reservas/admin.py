@@ -15,7 +15,11 @@ class ReservaAdmin(admin.ModelAdmin):
     """
 
     list_display = ("titulo", "sala", "usuario", "inicio", "fin", "asistentes", "estado")
-    list_filter = ("estado", "sala", ("inicio", admin.DateFieldListFilter))
+    list_filter = (
+        "estado",
+        ("sala", admin.RelatedOnlyFieldListFilter),
+        ("inicio", admin.DateFieldListFilter),
+    )
     search_fields = ("titulo", "sala__codigo", "sala__nombre", "usuario__username", "usuario__email")
     list_select_related = ("sala", "usuario")
     # No date_hierarchy: it truncates dates in SQL, which needs the server's
