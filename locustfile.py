@@ -3,7 +3,9 @@
 Each simulated user signs up on start (a unique username and email), then browses
 and writes with think time between actions: the dashboard page, the rooms list API
 with and without a search, the detail (JSON and page) of rooms it created, room
-creation (a unique code per request), and now and then signing out and back in.
+creation (a unique code per request), booking its rooms at random hours (a 409 for a
+taken slot is a right answer) and cancelling bookings, and now and then signing out
+and back in.
 Every answer is checked (status, fields, HTML markers, and that a room just created
 is there on the creator's next read); a wrong answer counts as a failure.
 
@@ -33,6 +35,7 @@ import logging
 import os
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from locust import HttpUser, between, events, task
@@ -73,6 +76,7 @@ class SalasUser(HttpUser):
         self.prefix = f"L{tag[16:26]}"
         self.created = 0
         self.codigos: list[str] = []
+        self.reservas: list[int] = []
         self._fetch_csrf()
         with self.client.post(
             "/auth/register",
@@ -217,6 +221,55 @@ class SalasUser(HttpUser):
                 response.failure(f"read after create: expected 200, got {response.status_code}")
             else:
                 self._check_room(response, codigo, "read after create")
+
+    @task(2)
+    def book_room(self) -> None:
+        if not self.codigos:
+            return
+        # Random hour-long slots on a few days ahead, on this user's own rooms: some
+        # collide, and a 409 is the right answer then (the slot is taken).
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+            days=random.randint(1, 3), hours=random.randint(0, 23)
+        )
+        payload = {
+            "sala": random.choice(self.codigos),
+            "titulo": "Carga",
+            "inicio": start.isoformat(),
+            "fin": (start + timedelta(hours=1)).isoformat(),
+            "asistentes": 1,
+        }
+        with self.client.post(
+            "/reserva/create", json=payload, headers=self._csrf_header(), catch_response=True
+        ) as response:
+            body = _json(response)
+            if response.status_code == 409 and isinstance(body, dict) and body.get("conflictos"):
+                response.success()
+                return
+            if response.status_code != 201 or not isinstance(body, dict) or "id" not in body:
+                response.failure(
+                    f"book: expected 201 or 409, got {response.status_code}: {response.text[:200]}"
+                )
+                return
+        self.reservas.append(body["id"])
+        # Read-your-writes: the booker's next read, on whichever node, shows it.
+        with self.client.get("/reserva/mias", catch_response=True) as response:
+            mias = _json(response)
+            ids = [r.get("id") for r in mias.get("reservas", [])] if isinstance(mias, dict) else []
+            if response.status_code != 200:
+                response.failure(f"mias: expected 200, got {response.status_code}")
+            elif body["id"] not in ids:
+                response.failure("a booking just made is missing from the booker's next read")
+
+    @task(1)
+    def cancel_booking(self) -> None:
+        if not self.reservas:
+            return
+        reserva = self.reservas.pop(random.randrange(len(self.reservas)))
+        with self.client.delete(
+            f"/reserva/{reserva}", name="/reserva/[id]", headers=self._csrf_header(), catch_response=True
+        ) as response:
+            if response.status_code != 204:
+                response.failure(f"cancel: expected 204, got {response.status_code}")
 
     @task(1)
     def sign_out_and_in(self) -> None:

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.services import user_create
 from core.http import ApiError, api_view, json_error, json_response, parse_json_object
 from core.views import error_response
+from reservas.feeds import feed_url
 
 
 def user_to_dict(user: User) -> dict:
@@ -102,7 +103,8 @@ def logout_api(request: HttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def me_api(request: HttpRequest) -> HttpResponse:
-    return json_response(user_to_dict(request.user))
+    # The calendar feed's URL, so that an API client can find it.
+    return json_response({**user_to_dict(request.user), "ical": feed_url(request, request.user)})
 
 
 def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:

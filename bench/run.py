@@ -12,6 +12,9 @@ Steps, in this order, each printing numbers to watch (`--skip STEP` leaves one o
           counter on the three servers, before and after N sequential requests, less
           an idle interval of the same length measured right after. Runs before wrk,
           on a quiet cluster, once the replicas have caught up.
+  booking confirmed bookings/s: POST /reserva/create over --connections connections on 10
+          rooms for --duration seconds (bench/booking.py), then the overlapping confirmed pairs
+          counted on db1, db2 and db3 (must be 0; the step errors otherwise).
   wrk     throughput and p50/p95/p99 latency, 32 connections for --duration seconds
           each, of GET /sala/all?page_size=100 (100 rooms in the body), GET /api/status
           and POST /sala/create (acknowledged creates/s), against a ceiling: the same
@@ -70,6 +73,7 @@ except ImportError:  # started with a Python outside the project's venv: re-run 
 
 # One reader of .env for the cluster script, the tests and this bench.
 sys.path.insert(0, str(ROOT))
+from bench import booking  # noqa: E402
 from bench.floor import Floor  # noqa: E402
 from cluster.cluster import dotenv_values  # noqa: E402
 
@@ -409,6 +413,7 @@ def run_wrk(
     create_prefix: str | None = None,
     count_status: bool = True,
     extra_pids: dict[str, int] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> WrkResult:
     require_loopback(url)
     command = [
@@ -431,6 +436,7 @@ def run_wrk(
         env["WRK_CREATE_PREFIX"] = create_prefix
     if count_status:
         env["WRK_COUNT_STATUS"] = "1"
+    env.update(extra_env or {})
     say(f"  {name}: {args.connections} connections, {args.duration} s ...")
     cpu_before, log_sizes = cpu_seconds(extra_pids), app_log_sizes()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -467,7 +473,7 @@ def run_wrk(
     )
     if data["non2xx"] >= 0:
         result.non2xx = int(data["non2xx"])
-    if create_prefix:
+    if create_prefix or extra_env:
         result.created = int(data["created"])
     return result
 
@@ -975,7 +981,7 @@ def parse_args() -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=("locust", "wrk", "sql", "memory"),
+        choices=("locust", "wrk", "sql", "booking", "memory"),
         help="leave a step out",
     )
     parser.add_argument(
@@ -1065,6 +1071,15 @@ def main() -> int:
         wrk_results = step("wrk", lambda: run_wrk_suite(args, api, list_body))
         if wrk_results:
             results["wrk"] = [asdict(result) for result in wrk_results]
+
+    if "booking" not in args.skip:
+        heading(
+            f"bookings under contention: {args.connections} connections over {booking.BOOK_ROOMS} rooms, "
+            f"{args.duration} s"
+        )
+        booked = step("booking", lambda: run_booking(args, api))
+        if booked:
+            results["booking"] = booked
 
     if "memory" not in args.skip:
         heading("memory after the load (RSS)")
@@ -1180,6 +1195,45 @@ def wait_replicas_applied(gtid: str, timeout: float = 30) -> None:
                     raise BenchError(f"{name} did not apply {gtid} within {timeout:.0f} s")
         finally:
             connection.close()
+
+
+def run_booking(args: argparse.Namespace, api: Api) -> dict[str, Any]:
+    """Confirmed bookings/s through nginx, then the overlapping confirmed pairs on every server."""
+    wrk = ensure_wrk()
+    codes = booking.prepare_rooms(api, expect)
+    counters = Counters(dotenv_values())
+    try:
+        booking.delete_bookings(counters.connections)
+        result = run_wrk(
+            wrk,
+            "POST /reserva/create",
+            api.url("/reserva/create"),
+            args,
+            headers=(
+                f"Cookie: {api.reader().cookie_header(with_gtid=False)}",
+                f"X-CSRFToken: {api.session.cookies.get('csrftoken')}",
+                "Content-Type: application/json",
+            ),
+            extra_env=booking.wrk_env(codes),
+        )
+        if not counters.wait_replicated():
+            say("  warning: the replicas have not caught up with db1 after 60 s; counting anyway")
+        doubles = booking.count_double_bookings(counters.connections)
+        deleted = booking.delete_bookings(counters.connections)
+    finally:
+        counters.close()
+    confirmed = result.created or 0
+    refused = (result.non2xx or 0) + result.socket_errors
+    say(
+        f"  {confirmed / result.seconds:.1f} confirmed bookings/s ({confirmed} confirmed, {refused} not: "
+        f"409 for a taken slot, or errors), {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, "
+        f"p95 {result.p95_ms:.1f} ms"
+    )
+    say(f"  overlapping confirmed pairs afterwards: {doubles} (must be 0 everywhere)")
+    say(f"  {deleted} bench bookings deleted again")
+    if any(doubles.values()):
+        raise BenchError(f"double bookings found: {doubles}")
+    return {**asdict(result), "confirmed_per_s": confirmed / result.seconds, "double_bookings": doubles}
 
 
 def run_sql_suite(args: argparse.Namespace, api: Api, reader: Api, probe: str) -> list[SqlResult]:

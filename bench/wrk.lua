@@ -39,9 +39,40 @@ if create_prefix then
    end
 end
 
+-- With WRK_BOOK_ROOMS set (comma-separated room codes) and WRK_BOOK_BASE (a Unix
+-- time): every request is a POST /reserva/create of a random room for 30 minutes
+-- starting at a random quarter hour among WRK_BOOK_SLOTS after the base. Neighbouring
+-- quarter hours overlap, so some requests lose with 409: contention on the room lock
+-- and on the overlap check. `created` counts the confirmed bookings (201).
+local book_rooms = os.getenv("WRK_BOOK_ROOMS")
+
+if book_rooms then
+   local rooms = {}
+   for codigo in string.gmatch(book_rooms, "[^,]+") do
+      table.insert(rooms, codigo)
+   end
+   local base = tonumber(os.getenv("WRK_BOOK_BASE"))
+   local slots = tonumber(os.getenv("WRK_BOOK_SLOTS") or "20000")
+
+   function init(args)
+      math.randomseed(os.time() * 100 + thread_number)
+   end
+
+   function request()
+      local start = base + 900 * math.random(0, slots - 1)
+      local body = string.format(
+         '{"sala": "%s", "titulo": "wrk", "inicio": "%s", "fin": "%s", "asistentes": 1}',
+         rooms[math.random(#rooms)],
+         os.date("!%Y-%m-%dT%H:%M:%S+00:00", start),
+         os.date("!%Y-%m-%dT%H:%M:%S+00:00", start + 1800)
+      )
+      return wrk.format("POST", "/reserva/create", nil, body)
+   end
+end
+
 -- Counting answers costs a Lua call per response: on for the app's endpoints
 -- (WRK_COUNT_STATUS or a create run), off for the static ceiling.
-if create_prefix or os.getenv("WRK_COUNT_STATUS") then
+if create_prefix or book_rooms or os.getenv("WRK_COUNT_STATUS") then
    -- Each thread has its own Lua state: these are per-thread counters.
    created = 0
    non2xx = 0

@@ -45,7 +45,7 @@ def json_error(status: int, message: str, fields: dict[str, list[str]] | None = 
 
 def wants_json(request: HttpRequest) -> bool:
     """Whether an error for this request should be JSON rather than a page."""
-    if request.path.startswith(("/sala/", "/auth/", "/api/")):
+    if request.path.startswith(("/sala/", "/reserva/", "/auth/", "/api/")):
         return True
     return JSON_CONTENT_TYPE in request.headers.get("Accept", "")
 
@@ -79,6 +79,19 @@ def _has_code(error: ValidationError, code: str) -> bool:
     return any(e.code == code for e in error.error_list)
 
 
+def is_conflict(error: ValidationError) -> bool:
+    """Whether other rows refused this change (409), not the input itself (400)."""
+    return _has_code(error, "conflict")
+
+
+def _conflict_message(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return next(
+            e.messages[0] for errors in error.error_dict.values() for e in errors if e.code == "conflict"
+        )
+    return error.messages[0]
+
+
 def api_view(
     methods: Iterable[str], *, login_required: bool = True
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -107,6 +120,9 @@ def api_view(
                 fields = validation_error_fields(exc)
                 if _has_code(exc, "unique"):
                     return json_error(409, _("Ya existe un registro con esos datos."), fields)
+                if is_conflict(exc):
+                    # A rule that other rows decide (a room with future bookings).
+                    return json_error(409, _conflict_message(exc), fields)
                 return json_error(400, _("Datos no válidos."), fields)
             except PermissionDenied:
                 return json_error(403, _("No tienes permiso para esta acción."))

@@ -11,6 +11,7 @@ _PAGE_TITLES = {
     400: gettext_lazy("Petición no válida"),
     403: gettext_lazy("Acceso denegado"),
     404: gettext_lazy("Página no encontrada"),
+    409: gettext_lazy("No se puede hacer ahora"),
     429: gettext_lazy("Acceso bloqueado temporalmente"),
     503: gettext_lazy("Servicio no disponible"),
 }

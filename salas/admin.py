@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 
+from core.http import is_conflict
+from core.views import error_response
 from salas import services
 from salas.models import Sala
 
@@ -37,9 +40,29 @@ class SalaAdmin(admin.ModelAdmin):
             )
             obj.pk = created.pk
 
+    # A room with future bookings cannot be deleted or shrunk below them: the
+    # service refuses (ValidationError, code "conflict"); staff see why, as a 409.
+    def changeform_view(self, request, *args, **kwargs):
+        return _conflicts_as_409(request, super().changeform_view, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return _conflicts_as_409(request, super().delete_view, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return _conflicts_as_409(request, super().changelist_view, *args, **kwargs)
+
     def delete_model(self, request, obj: Sala) -> None:
         services.sala_delete(sala=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset) -> None:
         for sala in queryset:
             services.sala_delete(sala=sala, actor=request.user)
+
+
+def _conflicts_as_409(request, view, *args, **kwargs):
+    try:
+        return view(request, *args, **kwargs)
+    except ValidationError as exc:
+        if not is_conflict(exc):
+            raise
+        return error_response(request, 409, " ".join(exc.messages))

@@ -49,7 +49,11 @@ def sala_page(
     *, q: str = "", min_capacidad: int | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
 ) -> SalaPage:
     """One page of rooms, newest first: two queries whatever the page size."""
-    queryset = sala_queryset(q=q, min_capacidad=min_capacidad)
+    return sala_page_of(sala_queryset(q=q, min_capacidad=min_capacidad), page=page, page_size=page_size)
+
+
+def sala_page_of(queryset: QuerySet[Sala], *, page: int, page_size: int) -> SalaPage:
+    """One page of the rooms `queryset` selects, in the list's shape (bookings use it for free rooms)."""
     count = queryset.count()
     pages = max(1, math.ceil(count / page_size))
     offset = (page - 1) * page_size

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.views import error_response
+from reservas.views import sala_page_context
 from salas import selectors, services
 from salas.forms import SalaFilterForm, SalaForm
 
@@ -54,8 +56,8 @@ def sala_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def sala_detail(request: HttpRequest, codigo: str) -> HttpResponse:
     sala = selectors.sala_get(codigo=codigo)
-    can_manage = services.sala_can_manage(user=request.user, sala=sala)
-    return render(request, "salas/sala_detail.html", {"sala": sala, "can_manage": can_manage})
+    # The room's page is also where it is booked: its week calendar and form.
+    return render(request, "salas/sala_detail.html", sala_page_context(request, sala))
 
 
 @login_required
@@ -75,7 +77,8 @@ def sala_edit(request: HttpRequest, codigo: str) -> HttpResponse:
             messages.success(request, _("Sala «%(nombre)s» actualizada.") % {"nombre": sala.nombre})
             return redirect("salas:detail", codigo=sala.codigo)
     context = {"form": form, "sala": sala}
-    return render(request, "salas/sala_form.html", context, status=400 if form.errors else 200)
+    status = 409 if _is_conflict(form) else 400 if form.errors else 200
+    return render(request, "salas/sala_form.html", context, status=status)
 
 
 @login_required
@@ -85,10 +88,18 @@ def sala_delete(request: HttpRequest, codigo: str) -> HttpResponse:
     if not services.sala_can_manage(user=request.user, sala=sala):
         raise PermissionDenied
     if request.method == "POST":
-        services.sala_delete(sala=sala, actor=request.user)
+        try:
+            services.sala_delete(sala=sala, actor=request.user)
+        except ValidationError as exc:
+            # Future bookings: the room stays (409), and the page says why.
+            return error_response(request, 409, " ".join(exc.messages))
         messages.success(request, _("Sala «%(nombre)s» eliminada.") % {"nombre": sala.nombre})
         return redirect("salas:dashboard")
     return render(request, "salas/sala_confirm_delete.html", {"sala": sala})
+
+
+def _is_conflict(form: Form) -> bool:
+    return any(error.code == "conflict" for errors in form.errors.as_data().values() for error in errors)
 
 
 def _add_errors(form: Form, exc: ValidationError) -> None:

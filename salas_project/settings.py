@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "replication",
     "accounts",
     "salas",
+    "reservas",
     "fastpath",
 ]
 
@@ -158,6 +159,12 @@ ROOM_LIST_FAST_LANE = env.bool("ROOM_LIST_FAST_LANE", default=True)
 # The same for POST /sala/create.
 ROOM_CREATE_FAST_LANE = env.bool("ROOM_CREATE_FAST_LANE", default=True)
 
+# --- Bookings (reservas) ----------------------------------------------------------
+# Shortest and longest booking, and how far ahead one may be made.
+RESERVA_MIN_MINUTES = env.int("RESERVA_MIN_MINUTES", default=15)
+RESERVA_MAX_HOURS = env.int("RESERVA_MAX_HOURS", default=12)
+RESERVA_HORIZON_DAYS = env.int("RESERVA_HORIZON_DAYS", default=365)
+
 # --- Replication setup (manage.py setup_replication / replication_status) ----
 # Administrative connections (not the app user): the primary and each replica,
 # as `name=url` pairs. The source host/port is the primary as the replicas see
@@ -245,7 +252,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", "Español"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env("TIME_ZONE", default="Europe/Madrid")
+# The original system's users are in Ecuador. Bookings are stored in UTC and
+# shown, expanded (recurrences) and parsed (bare dates) in this zone.
+TIME_ZONE = env("TIME_ZONE", default="America/Guayaquil")
 USE_I18N = True
 USE_TZ = True
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/status", status, name="status"),
     path("", include("accounts.urls")),
     path("", include("salas.urls")),
+    path("", include("reservas.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -8,6 +8,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ NGINX = "http://127.0.0.1:8084"
 NODES = {"app1": "http://127.0.0.1:5000", "app2": "http://127.0.0.1:5001", "app3": "http://127.0.0.1:5002"}
 DB_PORTS = {"db1": 3308, "db2": 3309, "db3": 3310}
 PASSWORD = "Cl4ve-Segura-2026"
+BASES = list(NODES.values())
 
 T = TypeVar("T")
 
@@ -201,3 +203,19 @@ def assert_rooms_on_every_server(codes: list[str]) -> None:
         return len({table_checksum(DBS[name]) for name in ("db1", "db2", "db3")}) == 1
 
     wait_until(identical, timeout=60, what="identical checksums on db1, db2 and db3")
+
+
+def assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
+    """Run attempt(0..49) at once; the database must accept exactly one, refuse 49 with 409."""
+
+    def outcome(i: int) -> int | str:
+        # A failed request shows in the assertion with the other 49 outcomes.
+        try:
+            return attempt(i)
+        except requests.RequestException as exc:
+            return f"#{i} on {BASES[i % 3]}: {exc!r}"
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(outcome, range(50)))
+    assert statuses.count(201) == 1, statuses
+    assert statuses.count(409) == 49, statuses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,18 +45,32 @@ def page(request):
         browser.close()
 
 
+def fill(page, values: dict[str, str]) -> None:
+    for selector, value in values.items():
+        page.fill(selector, value)
+
+
+def register(page, name: str) -> None:
+    page.goto(f"{NGINX}/register")
+    assert "Crear una cuenta" in page.content()
+    fill(
+        page,
+        {
+            "#id_username": name,
+            "#id_email": f"{name}@example.com",
+            "#id_password1": PASSWORD,
+            "#id_password2": PASSWORD,
+        },
+    )
+    page.click("#register-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/dashboard")
+
+
 def test_register_sign_in_create_edit_delete_sign_out(page):
     name = f"nav{uuid.uuid4().hex[:8]}"
     codigo = f"WEB-{uuid.uuid4().hex[:6]}".upper()
 
-    page.goto(f"{NGINX}/register")
-    assert "Crear una cuenta" in page.content()
-    page.fill("#id_username", name)
-    page.fill("#id_email", f"{name}@example.com")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.click("#register-form button[type=submit]")
-    page.wait_for_url(f"{NGINX}/dashboard")
+    register(page, name)
     assert "Cuenta creada" in page.content()
 
     # Sign out and back in with the email address.
@@ -104,3 +119,36 @@ def test_register_sign_in_create_edit_delete_sign_out(page):
     page.wait_for_url(f"{NGINX}/login")
     page.goto(f"{NGINX}/dashboard")
     assert page.url.startswith(f"{NGINX}/login")
+
+
+def test_book_a_room_from_its_page_see_it_in_mis_reservas_and_cancel(page):
+    name = f"res{uuid.uuid4().hex[:8]}"
+    codigo = f"RES-{uuid.uuid4().hex[:6]}".upper()
+    register(page, name)
+    page.click("text=Nueva sala")
+    fill(page, {"#id_nombre": "Sala para reservar", "#id_codigo": codigo, "#id_capacidad": "6"})
+    page.click("#sala-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/salas/{codigo}/")
+
+    day = (date.today() + timedelta(days=2)).isoformat()
+    booking = {"#id_fecha": day, "#id_hora_inicio": "10:00", "#id_hora_fin": "11:30", "#id_asistentes": "4"}
+    fill(page, {"#id_titulo": "Reunión del navegador", **booking})
+    page.click("#reserva-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/salas/{codigo}/?semana=*")
+    assert "confirmada" in page.inner_text(".messages")
+    assert "10:00–11:30" in page.inner_text("#calendario")
+
+    # The same slot again: refused, with the conflicting booking shown in the form.
+    fill(page, {**booking, "#id_titulo": "Otra", "#id_hora_inicio": "11:00", "#id_hora_fin": "12:00"})
+    page.click("#reserva-form button[type=submit]")
+    assert "10:00–11:30" in page.inner_text("#conflictos")
+
+    page.click("text=Mis reservas")
+    page.wait_for_url(f"{NGINX}/reservas/")
+    row = page.locator("#reservas tbody tr", has_text="Reunión del navegador")
+    assert row.count() == 1
+    assert page.inner_text("#feed-url").endswith("/mias.ics")
+    row.locator(".cancel-form button").click()
+    page.wait_for_url(f"{NGINX}/reservas/")
+    assert "canceladas: 1" in page.inner_text(".messages")
+    assert "Reunión del navegador" not in page.content()

@@ -6,11 +6,9 @@ import grp
 import stat
 import subprocess
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from tests.cluster.harness import (
     DBS,
@@ -18,6 +16,7 @@ from tests.cluster.harness import (
     NODES,
     PASSWORD,
     ROOT,
+    assert_one_winner_of_fifty,
     create_room,
     new_session,
     post_json,
@@ -31,22 +30,6 @@ pytestmark = pytest.mark.usefixtures("healthy_cluster")
 BASES = list(NODES.values())
 
 
-def _assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
-    """Run attempt(0..49) at once; the database must accept exactly one, refuse 49 with 409."""
-
-    def outcome(i: int) -> int | str:
-        # A failed request shows in the assertion with the other 49 outcomes.
-        try:
-            return attempt(i)
-        except requests.RequestException as exc:
-            return f"#{i} on {BASES[i % 3]}: {exc!r}"
-
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        statuses = list(pool.map(outcome, range(50)))
-    assert statuses.count(201) == 1, statuses
-    assert statuses.count(409) == 49, statuses
-
-
 def test_fifty_parallel_creates_of_one_code_yield_exactly_one_room():
     codigo = unique_code("RACE")
     sessions = [signed_up_user(BASES[i % 3])[0] for i in range(50)]
@@ -56,7 +39,7 @@ def test_fifty_parallel_creates_of_one_code_yield_exactly_one_room():
         code = codigo if i % 2 else codigo.lower()
         return create_room(sessions[i], code, base=base, nombre=f"carrera {i}", capacidad=3).status_code
 
-    _assert_one_winner_of_fifty(create)
+    assert_one_winner_of_fifty(create)
     assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.salas_sala WHERE codigo = %s", [codigo]) == 1
 
 
@@ -73,7 +56,7 @@ def test_fifty_parallel_signups_with_one_email_yield_exactly_one_user():
         }
         return post_json(session, f"{base}/auth/register", body, base=base).status_code
 
-    _assert_one_winner_of_fifty(register)
+    assert_one_winner_of_fifty(register)
     assert DBS["db1"].scalar("SELECT COUNT(*) FROM salas.accounts_user WHERE email = %s", [email]) == 1
 
 

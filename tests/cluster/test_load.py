@@ -31,6 +31,7 @@ MAIN_ENDPOINTS = (
     ("GET", "/salas/[codigo]/"),
     ("POST", "/sala/create"),
     ("GET", "/sala/codigo/[codigo] (just created)"),
+    ("POST", "/reserva/create"),
 )
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -167,12 +168,25 @@ def test_writes_get_503_while_the_primary_is_down_and_work_after(healthy_cluster
     session, _ = signed_up_user()
     codigo = unique_code("PRE")
     assert create_room(session, codigo, base=NODES["app2"], nombre="a", capacidad=1).ok
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    booking = {"sala": codigo, "titulo": "antes", "asistentes": 1, "inicio": start.isoformat()}
+    booking["fin"] = (start + timedelta(hours=1)).isoformat()
+    booked = post_json(session, f"{NODES['app2']}/reserva/create", booking, NODES["app2"])
+    assert booked.status_code == 201, booked.text
     wait_replicas_caught_up()
     supervisor.stop("db1")
     try:
         response = create_room(session, unique_code("DOWN"), base=NODES["app2"], nombre="b", capacidad=1)
         assert response.status_code == 503
         assert set(response.json()) == {"error", "fields"}
+        later = {**booking, "inicio": booking["fin"], "fin": (start + timedelta(hours=2)).isoformat()}
+        refused = post_json(session, f"{NODES['app3']}/reserva/create", later, NODES["app3"])
+        assert refused.status_code == 503 and set(refused.json()) == {"error", "fields"}
+        # The room's calendar is still read from the replica, with the booking made before.
+        calendar = session.get(
+            f"{NODES['app3']}/sala/codigo/{codigo}/reservas", params={"desde": booking["inicio"]}, timeout=10
+        )
+        assert [r["id"] for r in calendar.json()["reservas"]] == [booked.json()["id"]]
         page = session.post(
             f"{NODES['app3']}/salas/nueva/",
             data={

@@ -1,0 +1,160 @@
+"""The bookings JSON API: same conventions as the rooms API (core.http)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.http import ApiError, api_view, json_response, parse_json_object
+from reservas import feeds, params, selectors, services
+from reservas.models import Reserva
+from reservas.recurrence import repeticion_from_data
+from salas.api import sala_list_params
+from salas.selectors import sala_get
+
+CREATE_FIELDS = ("sala", "titulo", "inicio", "fin", "asistentes")
+OPTIONAL_FIELDS = ("repeticion", "omitir_conflictos")
+
+
+@api_view(["POST"])
+def reserva_create_api(request: HttpRequest) -> HttpResponse:
+    data = parse_json_object(request)
+    missing = {name: [_("Este campo es obligatorio.")] for name in CREATE_FIELDS if data.get(name) is None}
+    unknown = {
+        name: [_("Campo desconocido.")] for name in data if name not in (*CREATE_FIELDS, *OPTIONAL_FIELDS)
+    }
+    if missing or unknown:
+        raise ApiError(400, _("Datos no válidos."), {**missing, **unknown})
+    if not isinstance(data["sala"], str):
+        raise ApiError(400, _("Datos no válidos."), {"sala": [_("El código de la sala, como texto.")]})
+    omitir = data.get("omitir_conflictos", False)
+    if not isinstance(omitir, bool):
+        raise ApiError(400, _("Datos no válidos."), {"omitir_conflictos": [_("Debe ser true o false.")]})
+    inicio, fin = _times(data)
+    sala = sala_get(codigo=data["sala"])
+    common = {
+        "usuario": request.user,
+        "sala": sala,
+        "titulo": data["titulo"],
+        "inicio": inicio,
+        "fin": fin,
+        "asistentes": data["asistentes"],
+    }
+    try:
+        if data.get("repeticion") is None:
+            reserva = services.reserva_create(**common)
+            return json_response(selectors.reserva_to_dict(reserva), status=201)
+        resultado = services.reserva_series_create(
+            **common, repeticion=repeticion_from_data(data["repeticion"]), omitir_conflictos=omitir
+        )
+    except services.ReservaConflicto as exc:
+        return conflict_response(exc, serie=data.get("repeticion") is not None)
+    body = {
+        "creadas": [selectors.reserva_to_dict(r) for r in resultado.creadas],
+        "omitidas": [conflicto_to_dict(c) for c in resultado.omitidas],
+    }
+    return json_response(body, status=201)
+
+
+@api_view(["GET", "DELETE"])
+def reserva_detail_api(request: HttpRequest, pk: int) -> HttpResponse:
+    reserva = selectors.reserva_get(pk=pk)
+    if request.method == "GET":
+        return json_response(selectors.reserva_to_dict(reserva))
+    serie = request.GET.get("serie", "0")
+    if serie not in {"0", "1"}:
+        raise ApiError(400, _("Datos no válidos."), {"serie": [_("Debe ser 0 o 1.")]})
+    services.reserva_cancel(reserva=reserva, actor=request.user, serie=serie == "1")
+    return HttpResponse(status=204)
+
+
+@api_view(["GET"])
+def reserva_mias_api(request: HttpRequest) -> HttpResponse:
+    desde, hasta = params.window(request.GET, default_days=None)
+    reservas = selectors.reservas_de_usuario(usuario=request.user, desde=desde, hasta=hasta)
+    return json_response({"reservas": [selectors.reserva_to_dict(r) for r in reservas]})
+
+
+@api_view(["GET"])
+def sala_reservas_api(request: HttpRequest, codigo: str) -> HttpResponse:
+    desde, hasta = params.window(request.GET)
+    sala = sala_get(codigo=codigo)
+    reservas = selectors.reservas_de_sala(sala=sala, desde=desde, hasta=hasta)
+    return json_response({"reservas": [selectors.reserva_to_dict(r) for r in reservas]})
+
+
+@api_view(["GET"])
+def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
+    missing = {
+        name: [_("Este campo es obligatorio.")] for name in ("inicio", "fin") if not request.GET.get(name)
+    }
+    if missing:
+        raise ApiError(400, _("Datos no válidos."), missing)
+    inicio = params.parse_datetime("inicio", request.GET["inicio"])
+    fin = params.parse_datetime("fin", request.GET["fin"])
+    if fin <= inicio:
+        raise ApiError(400, _("Datos no válidos."), {"fin": [_("El fin debe ser posterior al inicio.")]})
+    _q, min_capacidad, page, page_size = sala_list_params(request.GET)
+    sala_page = selectors.salas_disponibles(
+        inicio=inicio, fin=fin, min_capacidad=min_capacidad, page=page, page_size=page_size
+    )
+    body = {
+        "salas": sala_page.items,
+        "count": sala_page.count,
+        "page": sala_page.page,
+        "pages": sala_page.pages,
+    }
+    return json_response(body)
+
+
+@api_view(["GET"])
+def ical_url_api(request: HttpRequest) -> HttpResponse:
+    return json_response({"ical": feeds.feed_url(request, request.user)})
+
+
+def conflict_response(exc: services.ReservaConflicto, *, serie: bool) -> HttpResponse:
+    """409 naming `inicio`, the colliding bookings and, for a series, each occurrence's collisions."""
+    clashes = [slot for conflicto in exc.conflictos for slot in conflicto.reservas]
+    body: dict[str, Any] = {
+        "error": str(exc),
+        "fields": {"inicio": [_("La sala ya está reservada en ese horario.")]},
+        "conflictos": [selectors.slot_to_dict(r) for r in _unique(clashes)],
+    }
+    if serie:
+        body["ocurrencias"] = [conflicto_to_dict(c) for c in exc.conflictos]
+    return json_response(body, status=409)
+
+
+def conflicto_to_dict(conflicto: services.Conflicto) -> dict[str, Any]:
+    start, end = conflicto.slot
+    return {
+        "inicio": timezone.localtime(start),
+        "fin": timezone.localtime(end),
+        "conflictos": [selectors.slot_to_dict(r) for r in conflicto.reservas],
+    }
+
+
+def _times(data: dict[str, Any]) -> tuple[Any, Any]:
+    errors: dict[str, list[str]] = {}
+    values = []
+    for name in ("inicio", "fin"):
+        try:
+            values.append(params.parse_datetime(name, data[name]))
+        except ValidationError as exc:
+            errors.update(
+                {field: [m for e in es for m in e.messages] for field, es in exc.error_dict.items()}
+            )
+    if errors:
+        raise ApiError(400, _("Datos no válidos."), errors)
+    return values[0], values[1]
+
+
+def _unique(reservas: list[Reserva]) -> list[Reserva]:
+    seen: dict[int, Reserva] = {}
+    for reserva in reservas:
+        seen.setdefault(reserva.pk, reserva)
+    return sorted(seen.values(), key=lambda r: (r.inicio, r.pk))

@@ -1,0 +1,100 @@
+"""Calendar feeds (iCalendar) that calendar applications subscribe to without cookies.
+
+The URL carries `<user id>-<HMAC of the user id and the user's feed secret>`:
+every user has a feed without anything being written on a read, and rotating
+the secret (a POST) makes every earlier URL a 404. Rotation is read like any
+other row, from the node's replica: a calendar application sends no
+read-your-writes cookie, so an old URL may keep working for as long as a
+replica lags (at most REPLICA_MAX_LAG_SECONDS before reads leave it).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.views.decorators.http import require_GET
+from icalendar import Calendar, Event
+
+from accounts.models import User
+from reservas.models import FeedSecret, Reserva
+from salas.selectors import sala_get
+
+# A feed shows the recent past and the bookable future.
+PAST_DAYS = 31
+MAX_EVENTS = 2000
+_SALT = "reservas.feeds.token"
+
+
+def feed_token(user: User, secret: str | None = None) -> str:
+    if secret is None:
+        secret = FeedSecret.objects.filter(usuario=user).values_list("secreto", flat=True).first() or ""
+    digest = salted_hmac(_SALT, f"{user.pk}:{secret}", algorithm="sha256").hexdigest()[:40]
+    return f"{user.pk}-{digest}"
+
+
+def feed_url(request: HttpRequest, user: User) -> str:
+    return request.build_absolute_uri(reverse("reservas:ical-mias", args=[feed_token(user)]))
+
+
+def feed_rotate(*, user: User) -> str:
+    """A new secret for the user's feeds; the old URLs stop working. Returns the new token."""
+    secret = secrets.token_hex(16)
+    FeedSecret.objects.update_or_create(usuario=user, defaults={"secreto": secret})
+    return feed_token(user, secret)
+
+
+def _user_for(token: str) -> User:
+    user_id, _, _digest = token.partition("-")
+    if not user_id.isdigit() or len(user_id) > 18:
+        raise Http404
+    user = User.objects.filter(pk=int(user_id), is_active=True).first()
+    if user is None or not constant_time_compare(feed_token(user), token):
+        raise Http404
+    return user
+
+
+@require_GET
+def mias_ics(request: HttpRequest, token: str) -> HttpResponse:
+    user = _user_for(token)
+    reservas = _upcoming(Reserva.objects.filter(usuario=user))
+    return _calendar(f"Mis reservas ({user.username})", reservas)
+
+
+@require_GET
+def sala_ics(request: HttpRequest, token: str, codigo: str) -> HttpResponse:
+    _user_for(token)
+    sala = sala_get(codigo=codigo)
+    return _calendar(f"{sala.nombre} ({sala.codigo})", _upcoming(Reserva.objects.filter(sala=sala)))
+
+
+def _upcoming(queryset) -> list[Reserva]:
+    since = timezone.now() - timedelta(days=PAST_DAYS)
+    queryset = queryset.filter(estado=Reserva.Estado.CONFIRMADA, fin__gt=since)
+    return list(queryset.select_related("sala", "usuario").order_by("inicio", "id")[:MAX_EVENTS])
+
+
+def _calendar(name: str, reservas: list[Reserva]) -> HttpResponse:
+    calendar = Calendar()
+    calendar.add("prodid", "-//salas//reservas//ES")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for reserva in reservas:
+        event = Event()
+        # Stable across edits and feeds: a calendar app updates the event in place.
+        event.add("uid", f"reserva-{reserva.pk}@salas")
+        event.add("dtstamp", reserva.updated_at)
+        event.add("dtstart", reserva.inicio)
+        event.add("dtend", reserva.fin)
+        event.add("summary", reserva.titulo)
+        event.add("location", f"{reserva.sala.nombre} ({reserva.sala.codigo})")
+        event.add("description", f"Reservada por {reserva.usuario.username}, {reserva.asistentes} asistentes")
+        event.add("status", "CONFIRMED")
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=60"
+    return response

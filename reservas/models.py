@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from salas.models import Sala
+
+TITULO_MAX = 100
+
+
+class Reserva(models.Model):
+    """A room booked for the half-open interval [inicio, fin).
+
+    MariaDB has no exclusion constraint, so "no two confirmed bookings of a room
+    overlap" is kept by reservas.services (room row locked on the primary);
+    the checks below are what the database itself can refuse.
+    """
+
+    class Estado(models.TextChoices):
+        CONFIRMADA = "confirmada", _("confirmada")
+        CANCELADA = "cancelada", _("cancelada")
+
+    sala = models.ForeignKey(Sala, verbose_name=_("sala"), on_delete=models.CASCADE, related_name="reservas")
+    usuario = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("usuario"),
+        on_delete=models.CASCADE,
+        related_name="reservas",
+    )
+    titulo = models.CharField(_("título"), max_length=TITULO_MAX)
+    inicio = models.DateTimeField(_("inicio"))
+    fin = models.DateTimeField(_("fin"))
+    asistentes = models.PositiveIntegerField(_("asistentes"))
+    estado = models.CharField(_("estado"), max_length=10, choices=Estado.choices, default=Estado.CONFIRMADA)
+    # Shared by the occurrences of one recurring booking; null for a single one.
+    serie = models.UUIDField(_("serie"), null=True, blank=True)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reserva")
+        verbose_name_plural = _("reservas")
+        ordering = ["inicio", "id"]
+        indexes = [
+            # The overlap check and a room's calendar: one room, a time range.
+            models.Index(fields=["sala", "estado", "inicio"], name="reservas_sala_estado_inicio"),
+            models.Index(fields=["usuario", "estado", "inicio"], name="reservas_usuario_estado_inicio"),
+            models.Index(fields=["serie", "inicio"], name="reservas_serie_inicio"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fin__gt=models.F("inicio")), name="reservas_fin_after_inicio"
+            ),
+            models.CheckConstraint(condition=models.Q(asistentes__gte=1), name="reservas_asistentes_min"),
+            models.CheckConstraint(
+                condition=models.Q(estado__in=["confirmada", "cancelada"]), name="reservas_estado_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.titulo} ({self.sala_id}, {self.inicio:%Y-%m-%d %H:%M})"
+
+
+class FeedSecret(models.Model):
+    """What a user's calendar-feed token is derived from; rotating it revokes the old URLs.
+
+    A user with no row has the initial secret "": feed URLs exist for everyone
+    without a write on a read request.
+    """
+
+    usuario = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="+"
+    )
+    secreto = models.CharField(_("secreto"), max_length=64)
+    updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("secreto de calendario")
+        verbose_name_plural = _("secretos de calendario")
+
+    def __str__(self) -> str:
+        return str(self.usuario_id)
