@@ -98,9 +98,13 @@ def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
     fin = params.parse_datetime("fin", request.GET["fin"])
     if fin <= inicio:
         raise ApiError(400, _("Datos no válidos."), {"fin": [_("El fin debe ser posterior al inicio.")]})
-    _q, min_capacidad, page, page_size = sala_list_params(request.GET)
+    listing = sala_list_params(request.GET)
     sala_page = selectors.salas_disponibles(
-        inicio=inicio, fin=fin, min_capacidad=min_capacidad, page=page, page_size=page_size
+        inicio=inicio,
+        fin=fin,
+        min_capacidad=listing.min_capacidad,
+        page=listing.page,
+        page_size=listing.page_size,
     )
     body = {
         "salas": sala_page.items,
