@@ -75,7 +75,7 @@ def topology_body() -> dict[str, Any]:
         "primary": current.primary,
         "epoch": current.epoch,
         "last_change": {
-            key: change.get(key) for key in ("kind", "from", "to", "at", "reason", "write_gap_seconds")
+            key: change.get(key) for key in ("kind", "from", "to", "at", "reason", "took_seconds")
         }
         if change
         else None,

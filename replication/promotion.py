@@ -73,6 +73,16 @@ def point_at(replica: Server, primary: Server, *, demote: bool = False) -> None:
     replica.execute(sql.start_replica(flavor))
 
 
+def wait_healthy(replica: Server, timeout: float) -> sql.ReplicaStatus:
+    """The replica's status once both threads run (the IO thread needs a moment to connect)."""
+    deadline = time.monotonic() + timeout
+    status = replica.replica_status()
+    while not status.healthy and not status.last_errno and time.monotonic() < deadline:
+        time.sleep(0.1)
+        status = replica.replica_status()
+    return status
+
+
 def open_primary(server: Server) -> None:
     """Semi-sync on (unless SEMI_SYNC=0), then writable: no write is ever taken without it."""
     flavor = server.flavor
@@ -108,7 +118,7 @@ def _record(
         "from": old,
         "to": new,
         "reason": reason,
-        "write_gap_seconds": round(seconds, 3),
+        "took_seconds": round(seconds, 3),
         "position": position,
     }
     topology.record(current, new, change)

@@ -98,7 +98,7 @@ class Command(BaseCommand):
             f"topology: primary {topology['primary']} (epoch {topology['epoch']}); last change: "
             + (
                 f"{change['kind']} {change['from']} -> {change['to']} ({change['reason']}; writes stopped "
-                f"{change['write_gap_seconds']}s)"
+                f"{change['took_seconds']}s)"
                 if change
                 else "none"
             )

@@ -52,7 +52,7 @@ def json_dumps(outcome: promotion.Outcome) -> str:
             "old_primary": outcome.old,
             "primary": outcome.new,
             "reason": outcome.reason,
-            "write_gap_seconds": round(outcome.seconds, 3),
+            "took_seconds": round(outcome.seconds, 3),
             "position": outcome.position,
         }
     )
