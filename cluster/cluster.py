@@ -65,7 +65,10 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import failover_monitor
+try:  # imported as cluster.cluster (tests) or run as a script (make)
+    from cluster import failover_monitor
+except ImportError:
+    import failover_monitor  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parent.parent
 STATE = REPO / ".state"

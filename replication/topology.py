@@ -234,5 +234,13 @@ def hold_path() -> Path:
     return _path().with_name("failover.hold")
 
 
+# A hold older than this is ignored: a test run killed midway must not leave the
+# cluster without automatic failover for good (tests touch it as they go).
+HOLD_MAX_AGE_SECONDS = 600
+
+
 def failover_held() -> bool:
-    return hold_path().exists()
+    try:
+        return time.time() - hold_path().stat().st_mtime < HOLD_MAX_AGE_SECONDS
+    except FileNotFoundError:
+        return False

@@ -50,9 +50,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.server_name = target.name
         return params
 
+    def _moved(self) -> bool:
+        """Whether this open connection's server no longer has its role (outside a transaction)."""
+        if self.connection is None or not self.role or self.in_atomic_block:
+            return False
+        target = self.target()
+        return target is not None and target.name != self.server_name
+
     def ensure_connection(self) -> None:
-        if self.connection is not None and self.role and not self.in_atomic_block:
-            target = self.target()
-            if target is not None and target.name != self.server_name:
-                self.close()
+        if self._moved():
+            self.close()
         super().ensure_connection()
+
+    def close_if_unusable_or_obsolete(self) -> None:
+        # Django's request_started check: close a moved connection here without
+        # reconnecting (the base version would, through get_autocommit(), outside
+        # of any middleware: a server down then would be a 500, not a 503).
+        if self._moved():
+            self.close()
+            return
+        super().close_if_unusable_or_obsolete()
