@@ -1,0 +1,46 @@
+from replication import gtid, sql
+
+MARIADB = sql.detect_flavor("10.11.19-MariaDB-0+deb12u1")
+MYSQL = sql.detect_flavor("8.4.3")
+UUID_A = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+UUID_B = "4f22fb58-82db-22f2-af44-d91bb0530673"
+
+
+def test_mariadb_positions_compare_by_sequence_within_each_domain():
+    ahead = gtid.parse(MARIADB, "0-1-120")
+    # After a failover db2 writes domain 0 on: its seq continues the old primary's.
+    promoted = gtid.parse(MARIADB, "0-2-125")
+    assert promoted.holds(ahead) and not ahead.holds(promoted)
+    assert gtid.parse(MARIADB, "0-1-120").holds(gtid.parse(MARIADB, "0-1-120"))
+
+
+def test_mariadb_positions_need_every_domain():
+    two = gtid.parse(MARIADB, "0-1-10,1-3-7")
+    one = gtid.parse(MARIADB, "0-1-50")
+    assert not one.holds(two) and not two.holds(one)
+    assert gtid.parse(MARIADB, " 0-1-10,\n1-3-8").holds(two)
+    assert gtid.parse(MARIADB, "").holds(gtid.parse(MARIADB, ""))
+    assert not gtid.parse(MARIADB, "").holds(one)
+
+
+def test_mariadb_missing_counts_the_transactions_beyond_a_position():
+    old_primary = gtid.parse(MARIADB, "0-1-503")
+    promotion_point = gtid.parse(MARIADB, "0-1-500")
+    assert old_primary.missing_from(promotion_point) == 3
+    assert promotion_point.missing_from(old_primary) == 0
+    assert gtid.parse(MARIADB, "0-1-5,1-1-2").missing_from(gtid.parse(MARIADB, "0-1-5")) == 2
+
+
+def test_mysql_sets_hold_by_inclusion_of_every_interval():
+    big = gtid.parse(MYSQL, f"{UUID_A}:1-120,\n{UUID_B}:1-5")
+    small = gtid.parse(MYSQL, f"{UUID_A}:1-100:105")
+    assert big.holds(small) and not small.holds(big)
+    gap = gtid.parse(MYSQL, f"{UUID_A}:1-100:102-120")
+    assert not gap.holds(gtid.parse(MYSQL, f"{UUID_A}:101"))
+    assert gtid.parse(MYSQL, f"{UUID_A.upper()}:1-3").holds(gtid.parse(MYSQL, f"{UUID_A}:2"))
+
+
+def test_mysql_intervals_merge_and_missing_counts_transactions():
+    merged = gtid.parse(MYSQL, f"{UUID_A}:1-3:4-6:6-9")
+    assert str(merged) == f"{UUID_A}:1-9"
+    assert gtid.parse(MYSQL, f"{UUID_A}:1-10").missing_from(gtid.parse(MYSQL, f"{UUID_A}:1-7")) == 3
