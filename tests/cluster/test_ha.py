@@ -91,8 +91,12 @@ def test_primary_frozen_fails_over_old_primary_takes_no_write_and_rejoins(ha_clu
     new = ha.primary()
     other = next(name for name in ("db2", "db3") if name != new)
     posts = load.statuses("POST")
-    early = sorted((o.started - frozen_at, o.node) for o in load.of("POST") if o.status == 201 and o.started > frozen_at)
-    ha.report(f"first 201s after the freeze (s, node): {[(round(t, 2), n) for t, n in early[:3]]}; POST {dict(posts)}")
+    early = sorted(
+        (o.started - frozen_at, o.node) for o in load.of("POST") if o.status == 201 and o.started > frozen_at
+    )
+    ha.report(
+        f"first 201s after the freeze (s, node): {[(round(t, 2), n) for t, n in early[:3]]}; POST {dict(posts)}"
+    )
     assert set(posts) <= WRITE_STATUSES, posts
     # The old primary took no write after it woke up: its binlog did not move.
     assert DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos") == db1_position
