@@ -28,6 +28,8 @@ from replication.servers import Server, ServerUnreachable, all_servers
 logger = logging.getLogger(__name__)
 
 Say = Callable[[str], None]
+# Replicas hear from the primary at least this often, so one frozen (SIGSTOP)
+# is noticed within slave_net_timeout (mysql/local/mysqld.cnf.template: 2 s).
 HEARTBEAT_SECONDS = 0.5
 # How long to wait for a replica to apply its relay log / catch up.
 APPLY_TIMEOUT = 30.0
@@ -59,7 +61,14 @@ def point_at(replica: Server, primary: Server, *, demote: bool = False) -> None:
     replica.execute(ha_sql.semi_sync_source_off(flavor))
     replica.execute(ha_sql.semi_sync_replica_on(flavor))
     replica.execute(sql.stop_replica(flavor))
-    replica.execute(
+    replica.execute(source_statement(replica, primary, demote=demote))
+    replica.execute(sql.start_replica(flavor))
+
+
+def source_statement(replica: Server, primary: Server, *, demote: bool = False) -> str:
+    """CHANGE MASTER/REPLICATION SOURCE TO `primary`, with GTID, a fast heartbeat and maybe demotion."""
+    flavor = replica.flavor
+    return (
         sql.change_source(
             flavor,
             host=primary.host,
@@ -70,7 +79,6 @@ def point_at(replica: Server, primary: Server, *, demote: bool = False) -> None:
         + ha_sql.heartbeat_suffix(flavor, HEARTBEAT_SECONDS)
         + (ha_sql.demote_suffix(flavor) if demote else "")
     )
-    replica.execute(sql.start_replica(flavor))
 
 
 def wait_healthy(replica: Server, timeout: float) -> sql.ReplicaStatus:

@@ -12,13 +12,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication import gtid, ha_sql, sql, topology
+from replication import gtid, ha_sql, promotion, sql, topology
 from replication.servers import Server, ServerUnreachable, primary_server, replica_servers
 
 MARKER_SCHEMA = "salas_replication"
-# Replicas hear from the primary at least this often, so one frozen (SIGSTOP)
-# is noticed within slave_net_timeout (mysql/local/mysqld.cnf.template).
-HEARTBEAT_SECONDS = 0.5
 
 
 class Command(BaseCommand):
@@ -151,16 +148,7 @@ class Command(BaseCommand):
             replica.execute("RESET BINARY LOGS AND GTIDS")
             if start:
                 replica.execute("SET GLOBAL gtid_purged = %s", [start])
-        replica.execute(
-            sql.change_source(
-                flavor,
-                host=primary.host,
-                port=primary.port,
-                user=settings.REPLICATION_USER,
-                password=settings.REPLICATION_PASSWORD,
-            )
-            + ha_sql.heartbeat_suffix(flavor, HEARTBEAT_SECONDS)
-        )
+        replica.execute(promotion.source_statement(replica, primary))
         replica.execute(sql.start_replica(flavor))
         self._read_only(replica)
         self._ok(f"{replica.name}: replicating from {source[0]}:{source[1]} (GTID)")
