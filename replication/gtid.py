@@ -91,6 +91,28 @@ class MysqlPosition:
         )
 
 
+def maria_lacking(own: str | None, primary_state: str | None) -> int:
+    """How many of the transactions ending at `own` (a gtid_binlog_pos) a primary lacks.
+
+    `primary_state` is the primary's gtid_binlog_state: the last sequence number
+    it holds per (domain, server_id). GTIDs are unique, so the primary holds the
+    server's last transaction d-s-n when its state for (d, s) has reached n; a
+    former primary's unacknowledged transactions (written by it, never received
+    by its successor) are the ones beyond that.
+    """
+    state: dict[tuple[int, int], int] = {}
+    for part in "".join((primary_state or "").split()).split(","):
+        if part:
+            domain, server, seq = (int(value) for value in part.split("-"))
+            state[(domain, server)] = max(seq, state.get((domain, server), 0))
+    lacking = 0
+    for domain, (server, seq) in MariaPosition.parse(own).domains.items():
+        held = state.get((domain, server), 0)
+        if held < seq:
+            lacking += seq - held
+    return lacking
+
+
 def _merged(intervals: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     merged: list[tuple[int, int]] = []
     for low, high in sorted(intervals):

@@ -4,9 +4,9 @@
 is fenced, pointed at the primary (MASTER_DEMOTE_TO_SLAVE, so it starts from
 what it has itself written) and checked until it has caught up.
 
-A former primary may also hold transactions written after the point at which
-its successor was promoted (the `position` of the last change away from it):
-committed in its own binlog, never acknowledged to a client (semi-sync AFTER_SYNC
+A former primary may also hold transactions its successor never received
+(written after the promotion point): committed in its own binlog, never
+acknowledged to a client (semi-sync AFTER_SYNC
 answers only after a replica has the transaction, and the most advanced replica
 was promoted). Those cannot be discarded in place, so rejoin refuses and says
 so; `reclone` rebuilds the server from a physical copy of the primary
@@ -39,24 +39,17 @@ class Rejoined:
     seconds: float
 
 
-def promotion_point(name: str) -> str | None:
-    """The new primary's position when it replaced `name` the last time (None: never replaced)."""
-    for change in reversed(topology.current().history):
-        if change.get("from") == name:
-            return change.get("position") or ""
-    return None
+def transactions_primary_lacks(target: Server, primary: Server) -> tuple[int, str]:
+    """How many transactions `target` holds that the primary does not, and its own position.
 
-
-def unacknowledged(target: Server, primary: Server, name: str) -> tuple[int, str]:
-    """How many transactions `target` holds that the primary's history lacks, and its position."""
-    own_text = target.scalar(ha_sql.written_position(target.flavor)) or ""
-    own = gtid.parse(target.flavor, own_text)
-    point = promotion_point(name)
-    # A replaced primary is compared with the promotion point: after it the two
-    # histories differ even where sequence numbers agree. Any other server only
-    # ever wrote what it replicated, so the primary's position will do.
-    reference = point if point is not None else primary.scalar(ha_sql.applied_position(primary.flavor))
-    return own.missing_from(gtid.parse(primary.flavor, reference or "")), own_text
+    MariaDB: the target's last GTID per domain against the primary's
+    gtid_binlog_state (gtid.maria_lacking); MySQL: set inclusion of gtid_executed.
+    """
+    own = target.scalar(ha_sql.written_position(target.flavor)) or ""
+    if target.flavor.is_mariadb:
+        return gtid.maria_lacking(own, primary.scalar("SELECT @@GLOBAL.gtid_binlog_state")), own
+    theirs = gtid.parse(primary.flavor, primary.scalar(ha_sql.applied_position(primary.flavor)))
+    return gtid.parse(target.flavor, own).missing_from(theirs), own
 
 
 def rejoin(name: str, say: Say, *, timeout: float = 60.0) -> Rejoined:
@@ -87,12 +80,12 @@ def rejoin(name: str, say: Say, *, timeout: float = 60.0) -> Rejoined:
         if status.healthy and (status.source_host, status.source_port) == (primary.host, primary.port):
             say(f"{name} already replicates from {primary_name}")
         else:
-            missing, own = unacknowledged(target, primary, name)
+            missing, own = transactions_primary_lacks(target, primary)
             if missing:
                 raise RejoinError(
-                    f"{name} holds {missing} transaction(s) written after {primary_name} replaced it "
-                    f"(its position {own}, promotion point {promotion_point(name)}): never acknowledged "
-                    f"to a client, but committed there, so they cannot be discarded in place. Rebuild it "
+                    f"{name} holds {missing} transaction(s) the primary {primary_name} never received "
+                    f"(its position {own}): written after it was replaced, never acknowledged to a "
+                    f"client, but committed there, so they cannot be discarded in place. Rebuild it "
                     f"from the primary: `manage.py reclone {name}` (mariadb-backup)"
                 )
             say(f"{name}: nothing the primary lacks ({own or 'empty binlog'}); pointing it at {primary_name}")

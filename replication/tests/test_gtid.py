@@ -44,3 +44,13 @@ def test_mysql_intervals_merge_and_missing_counts_transactions():
     merged = gtid.parse(MYSQL, f"{UUID_A}:1-3:4-6:6-9")
     assert str(merged) == f"{UUID_A}:1-9"
     assert gtid.parse(MYSQL, f"{UUID_A}:1-10").missing_from(gtid.parse(MYSQL, f"{UUID_A}:1-7")) == 3
+
+
+def test_a_former_primary_lacks_nothing_once_its_last_gtid_reached_the_primary():
+    # db2 replicated db1's 0-1-8420 after a switchover back: db1 holds it.
+    assert gtid.maria_lacking("0-1-8420", "0-2-8112,0-1-8500") == 0
+    # db1 wrote 0-1-503 and 0-1-502 unacknowledged; db2 was promoted at 0-1-500.
+    assert gtid.maria_lacking("0-1-503", "0-1-500,0-2-640") == 3
+    # Same sequence numbers, other server: the new primary never had them.
+    assert gtid.maria_lacking("0-1-640", "0-1-500,0-2-640") == 140
+    assert gtid.maria_lacking("", "0-1-5") == 0

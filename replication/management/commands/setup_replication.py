@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication import gtid, ha_sql, promotion, sql, topology
+from replication import ha_sql, promotion, sql, topology
+from replication.rejoin import transactions_primary_lacks
 from replication.servers import Server, ServerUnreachable, primary_server, replica_servers
 
 MARKER_SCHEMA = "salas_replication"
@@ -155,9 +156,7 @@ class Command(BaseCommand):
 
     def _refuse_if_ahead(self, replica: Server, primary: Server) -> None:
         """A server that wrote transactions the primary lacks (a former primary) must not be attached."""
-        own = gtid.parse(replica.flavor, replica.scalar(ha_sql.written_position(replica.flavor)))
-        theirs = gtid.parse(primary.flavor, primary.scalar(ha_sql.applied_position(primary.flavor)))
-        missing = own.missing_from(theirs)
+        missing, own = transactions_primary_lacks(replica, primary)
         if missing:
             raise CommandError(
                 f"{replica.name} holds {missing} transaction(s) the primary {primary.name} lacks ({own}): "
