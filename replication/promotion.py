@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import MySQLdb
@@ -257,7 +258,11 @@ def _failover(current: topology.Topology, say: Say, *, to: str | None, force: bo
                 except MySQLdb.Error as exc:
                     say(f"could not fence {old_name}: {exc}")
         say(f"{old_name} is lost; comparing the replicas")
-        pool = [_candidate(s, old, say) for name, s in servers.items() if name != old_name]
+        # In parallel: stopping an IO thread that is connecting to a frozen primary
+        # waits for its connect timeout (slave_net_timeout), on each replica.
+        others = [s for name, s in servers.items() if name != old_name]
+        with ThreadPoolExecutor(max_workers=len(others) or 1) as executor:
+            pool = list(executor.map(lambda s: _candidate(s, old, say), others))
         try:
             choice = candidates.choose(pool, preferred=to, force=force)
         except candidates.NoSafeCandidate as exc:

@@ -14,7 +14,16 @@ import signal
 import time
 
 from tests.cluster import ha
-from tests.cluster.harness import DBS, NGINX, create_room, signed_up_user, status, unique_code, wait_until
+from tests.cluster.harness import (
+    DBS,
+    NGINX,
+    NODES,
+    create_room,
+    signed_up_user,
+    status,
+    unique_code,
+    wait_until,
+)
 from tests.cluster.load import LoadRun
 
 WRITE_STATUSES = {201, 503}
@@ -187,3 +196,26 @@ def test_with_no_replica_left_a_write_is_503_never_201(healthy_cluster):
     assert response.status_code == 503, response.text
     # No silent fallback to asynchronous replication.
     assert state["Rpl_semi_sync_master_status"] == "ON"
+
+
+def test_read_your_writes_holds_across_a_switchover(ha_cluster):
+    session, _ = signed_up_user()
+
+    def seen_everywhere(codigo: str) -> bool:
+        # Straight after the write, on every node: its replica has it, or the read goes to the primary.
+        return all(
+            session.get(f"{base}/sala/all", params={"q": codigo}, timeout=10).json()["count"] == 1
+            for base in NODES.values()
+        )
+
+    before = unique_code("RYW")
+    assert create_room(session, before, nombre="antes", capacidad=1).status_code == 201
+    result = ha.manage("switchover", "--to", "db3")
+    assert result.returncode == 0, result.stderr
+    wait_until(lambda: status(NGINX)["topology"]["primary"] == "db3", timeout=10, what="nodes on db3")
+    # A cookie from db1's history still compares with the new primary's GTIDs.
+    assert seen_everywhere(before)
+    after = unique_code("RYW")
+    assert create_room(session, after, nombre="después", capacidad=1).status_code == 201
+    assert seen_everywhere(after)
+    assert ha.count_codes("db3", [before, after]) == 2
