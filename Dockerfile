@@ -66,7 +66,9 @@ EXPOSE 8084
 # --- app: one salas node ----------------------------------------------------------------
 FROM runtime AS app
 RUN groupadd --system salas \
-    && useradd --system --gid salas --home-dir /app --no-create-home --shell /usr/sbin/nologin salas
+    && useradd --system --gid salas --home-dir /app --no-create-home --shell /usr/sbin/nologin salas \
+    && mkdir -p /var/lib/salas && chown salas:salas /var/lib/salas
+# /var/lib/salas: the topology volume's mount point (a new named volume takes its owner).
 # WhiteNoise needs the manifest (staticfiles.json) at run time as well.
 COPY --from=static /app/staticfiles /app/staticfiles
 USER salas

@@ -12,7 +12,7 @@ FOLLOW ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs down clean lint test loadtest bench
+.PHONY: help deps deps-test up status start stop restart logs down clean lint test loadtest bench chaos
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -63,3 +63,6 @@ loadtest: ## Locust web UI on http://127.0.0.1:8089 against nginx (form prefille
 
 bench: ## benchmark through nginx (wrk + Locust, SQL per request, RSS); BENCH_ARGS="--duration 10"
 	$(VENV_BIN)/python bench/run.py $(BENCH_ARGS)
+
+chaos: ## failover under load (write gap, lost and failed writes) and creates/s with semi-sync on vs off
+	$(VENV_BIN)/python bench/chaos.py $(CHAOS_ARGS)

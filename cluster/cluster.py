@@ -65,6 +65,11 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+try:  # imported as cluster.cluster (tests) or run as a script (make)
+    from cluster import failover_monitor
+except ImportError:
+    import failover_monitor  # type: ignore[no-redef]
+
 REPO = Path(__file__).resolve().parent.parent
 STATE = REPO / ".state"
 LOGS = STATE / "logs"
@@ -89,6 +94,8 @@ BASE_PACKAGES = (
     "nginx",
     "mariadb-server",
     "mariadb-client",
+    # manage.py reclone: rebuild a replica from a physical copy of the primary.
+    "mariadb-backup",
     "libmariadb-dev",
     "pkg-config",
     # mysqlclient has no Linux wheel: pip compiles it.
@@ -141,10 +148,11 @@ APPS = (
     App("app2", 5001, DATABASES[1]),
     App("app3", 5002, DATABASES[2]),
 )
-SERVICES = ("nginx", "app1", "app2", "app3", "db1", "db2", "db3")
-STATUS_ORDER = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx")
-# Front to back; replicas before the primary, so they stop at a quiet point.
-STOP_ORDER = ("nginx", "app1", "app2", "app3", "db2", "db3", "db1")
+SERVICES = ("nginx", "app1", "app2", "app3", "db1", "db2", "db3", failover_monitor.NAME)
+STATUS_ORDER = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx", failover_monitor.NAME)
+# The monitor first (a database stopping must not look like a lost primary), then
+# front to back; replicas before the primary, so they stop at a quiet point.
+STOP_ORDER = (failover_monitor.NAME, "nginx", "app1", "app2", "app3", "db2", "db3", "db1")
 
 
 class ClusterError(Exception):
@@ -705,6 +713,8 @@ def node_environment(app: App, env: dict[str, str]) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "REPLICA_DATABASE_URL": replica_url(env["DATABASE_URL"], app.replica.port),
         "READ_PREFERENCE": app.read_preference,
+        # With it, both of the node's aliases follow the topology (replication/topology.py).
+        "NODE_DATABASE": failover_monitor.own_database(app.name),
         # gunicorn.conf.py reads these from its environment, not from .env.
         **{key: env[key] for key in GUNICORN_VARIABLES if env.get(key)},
     }
@@ -768,11 +778,21 @@ def nginx_program(layout: Layout) -> str:
     )
 
 
+def monitor_program(env: dict[str, str]) -> str:
+    command, options = failover_monitor.program(REPO, VENV_BIN, env)
+    variables = options.pop("environment_values")
+    options = {key: sv(value) for key, value in options.items()}
+    return program_section(
+        failover_monitor.NAME, sv(command), {**options, "environment": sv_environment(variables)}
+    )
+
+
 def supervisor_config(layout: Layout, env: dict[str, str]) -> str:
     sections = [supervisord_section(layout)]
     sections += [db_program(layout, db) for db in DATABASES]
     sections += [app_program(layout, app, env) for app in APPS]
     sections.append(nginx_program(layout))
+    sections.append(monitor_program(env))
     return "\n".join(sections)
 
 
@@ -840,7 +860,8 @@ class Supervisor:
         try:
             self._api.stopProcess(name, True)
         except xmlrpc.client.Fault as fault:
-            if fault.faultString.startswith("NOT_RUNNING"):
+            # BAD_NAME: a service this supervisord's config predates (the monitor).
+            if fault.faultString.startswith(("NOT_RUNNING", "BAD_NAME")):
                 return False
             raise ClusterError(f"{name}: {fault.faultString}", log_file(name)) from None
         return True
@@ -936,7 +957,9 @@ def http_answers(port: int) -> bool:
     return True
 
 
-def service_port(name: str) -> int:
+def service_port(name: str) -> int | None:
+    if name == failover_monitor.NAME:
+        return None  # listens nowhere
     ports = {db.name: db.port for db in DATABASES} | {app.name: app.port for app in APPS}
     return ports.get(name, NGINX_PORT)
 
@@ -950,6 +973,8 @@ def readiness(layout: Layout, name: str) -> tuple[Callable[[], bool], str]:
     if name.startswith("db"):
         db = database(name)
         return partial(db_answers, layout, db), f"{name} on {shown(layout.socket(db))}"
+    if name == failover_monitor.NAME:
+        return (lambda: True), name
     port = service_port(name)
     return partial(http_answers, port), f"{name} on {HOST}:{port}"
 
@@ -969,7 +994,9 @@ def start_and_wait(layout: Layout, sup: Supervisor, names: Sequence[str]) -> lis
     started = []
     for name in names:
         if sup.state(name) != "RUNNING":
-            ensure_port_free(service_port(name), name)
+            port = service_port(name)
+            if port is not None:
+                ensure_port_free(port, name)
             sup.start(name)
             started.append(name)
     for name in names:
@@ -1225,7 +1252,7 @@ def run_django_commands(layout: Layout, out: StepOutput, env: dict[str, str]) ->
 
 
 def ensure_apps(layout: Layout, sup: Supervisor) -> str:
-    started = start_and_wait(layout, sup, [app.name for app in APPS])
+    started = start_and_wait(layout, sup, [app.name for app in APPS] + [failover_monitor.NAME])
     return f"started {', '.join(started)}" if started else "already running"
 
 
@@ -1283,6 +1310,8 @@ def probe(layout: Layout, name: str) -> tuple[bool, str]:
         ok = db_answers(layout, database(name))
         millis = (time.monotonic() - started) * 1000
         return ok, f"SELECT 1 via socket {'ok' if ok else 'FAILED'} ({millis:.0f} ms)"
+    if name == failover_monitor.NAME:
+        return True, failover_monitor.last_line(log_file(name))
     port = service_port(name)
     try:
         result = http_get(port)
@@ -1312,7 +1341,7 @@ def problems(rows: Sequence[Row], skip_django: bool) -> list[str]:
     """What is wrong; with the Django side skipped, apps stay down and nginx has no nodes."""
     found = []
     for row in rows:
-        if skip_django and row.name.startswith("app"):
+        if skip_django and (row.name.startswith("app") or row.name == failover_monitor.NAME):
             continue
         if row.state != "RUNNING":
             found.append(f"{row.name} is {row.state}")
@@ -1383,7 +1412,7 @@ def bring_up_django(
             out.detail = "skipped (CLUSTER_SKIP_DJANGO)"
         else:
             run_django_commands(layout, out, env)
-    with progress.step("starting app1..app3 (5000-5002)") as out:
+    with progress.step("starting app1..app3 (5000-5002) and the failover monitor") as out:
         out.detail = "skipped (CLUSTER_SKIP_DJANGO)" if skip else ensure_apps(layout, sup)
 
 
@@ -1512,6 +1541,8 @@ def leftover_processes(layout: Layout) -> list[tuple[str, int]]:
     candidates["nginx"] = (layout.nginx_pid, str(layout.nginx_conf))
     found = []
     for name in STOP_ORDER:
+        if name not in candidates:
+            continue  # the monitor has no pid file: supervisord alone runs it
         pid_file, marker = candidates[name]
         pid = read_pid(pid_file)
         if pid and pid_alive(pid) and marker in command_line(pid):

@@ -59,14 +59,15 @@ def replica_has_applied(gtid: str) -> bool:
     return result == 0
 
 
-def replica_state_covers(position: str, gtid: str) -> bool:
-    """Whether the replica's applied position (read this request anyway) already holds `gtid`.
+def replica_state_covers(token: str, gtid: str) -> bool:
+    """Whether the replica's state token (replication.snapshot, read this request anyway) holds `gtid`.
 
     The exact answer MASTER_GTID_WAIT would give at once, without asking; "no"
     when unsure, and the caller then asks the server (replica_has_applied).
     """
     if gtid == PIN_TO_PRIMARY:
         return False
+    position = token.rpartition("|")[2]  # the token is "<server>|<applied GTID position>"
     return covers(connection_flavor(REPLICA), position, gtid)
 
 

@@ -1,68 +1,143 @@
-"""Does one GTID position contain another? The same comparison the servers' GTID waits make.
+"""GTID positions of both flavours, and which of two holds more.
 
-Read-your-writes hands a client the primary's position after its write; a
-replica whose applied position contains it has applied that write. Answering
-"yes" here must mean exactly what MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET
-would answer at once; anything this cannot parse answers "no" (the caller then
-asks the server, which is always right).
+MariaDB writes a position as one `domain-server-seq` per replication domain
+("0-1-120,1-3-7"); the sequence number grows within a domain whichever server
+wrote it, so "a holds b" means: in every domain of b, a has reached b's seq.
+Every server here writes in domain 0 and has its own server_id, so positions
+stay comparable across promotions (MASTER_GTID_WAIT compares them the same way,
+which keeps read-your-writes cookies valid after a failover).
 
-* MariaDB: "domain-server-seq" per domain, comma separated. Within a domain
-  transactions apply in order, so a position contains another when, for every
-  domain of the other, its sequence number is at least as high (the server id
-  does not matter, as for MASTER_GTID_WAIT).
-* MySQL: a GTID set, "uuid:1-5:7,uuid2:1-9". One set contains another when
-  every interval of the other lies inside one interval of the same source
-  (MySQL prints sets normalised, so contiguous intervals are already merged).
+MySQL writes a set, one `uuid:interval[:interval]` per server that wrote
+("3e11fa47-...:1-120:125"); "a holds b" means b's set is a subset of a's.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 from replication.sql import Flavor
 
-_MARIADB_GTID = re.compile(r"^(\d+)-(\d+)-(\d+)$")
-_MYSQL_INTERVAL = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+@dataclass(frozen=True)
+class MariaPosition:
+    # domain -> (server_id, seq_no)
+    domains: dict[int, tuple[int, int]]
+
+    @classmethod
+    def parse(cls, text: str | None) -> MariaPosition:
+        domains: dict[int, tuple[int, int]] = {}
+        for part in "".join((text or "").split()).split(","):
+            if not part:
+                continue
+            domain, server, seq = (int(value) for value in part.split("-"))
+            if domain not in domains or seq > domains[domain][1]:
+                domains[domain] = (server, seq)
+        return cls(domains)
+
+    def holds(self, other: MariaPosition) -> bool:
+        return all(
+            domain in self.domains and self.domains[domain][1] >= seq
+            for domain, (_, seq) in other.domains.items()
+        )
+
+    def missing_from(self, other: MariaPosition) -> int:
+        """How many transactions of this position `other` lacks (by sequence numbers)."""
+        return sum(
+            max(0, seq - other.domains.get(domain, (0, 0))[1]) for domain, (_, seq) in self.domains.items()
+        )
+
+    def __str__(self) -> str:
+        return ",".join(f"{d}-{s}-{n}" for d, (s, n) in sorted(self.domains.items()))
 
 
-def _mariadb_position(text: str) -> dict[int, int] | None:
-    seqs: dict[int, int] = {}
-    for part in filter(None, (item.strip() for item in text.split(","))):
-        match = _MARIADB_GTID.match(part)
-        if match is None:
-            return None
-        domain, seq = int(match[1]), int(match[3])
-        seqs[domain] = max(seq, seqs.get(domain, 0))
-    return seqs
+@dataclass(frozen=True)
+class MysqlPosition:
+    # server uuid -> sorted, merged, inclusive intervals
+    sets: dict[str, tuple[tuple[int, int], ...]]
+
+    @classmethod
+    def parse(cls, text: str | None) -> MysqlPosition:
+        sets: dict[str, list[tuple[int, int]]] = {}
+        for part in "".join((text or "").split()).split(","):
+            if not part:
+                continue
+            uuid, *intervals = part.split(":")
+            for interval in intervals:
+                low, _, high = interval.partition("-")
+                sets.setdefault(uuid.lower(), []).append((int(low), int(high or low)))
+        return cls({uuid: _merged(intervals) for uuid, intervals in sets.items()})
+
+    def holds(self, other: MysqlPosition) -> bool:
+        return all(
+            any(low >= a and high <= b for a, b in self.sets.get(uuid, ()))
+            for uuid, intervals in other.sets.items()
+            for low, high in intervals
+        )
+
+    def missing_from(self, other: MysqlPosition) -> int:
+        count = 0
+        for uuid, intervals in self.sets.items():
+            theirs = other.sets.get(uuid, ())
+            for low, high in intervals:
+                count += sum(
+                    1 for number in range(low, high + 1) if not any(a <= number <= b for a, b in theirs)
+                )
+        return count
+
+    def __str__(self) -> str:
+        return ",".join(
+            uuid + "".join(f":{a}" if a == b else f":{a}-{b}" for a, b in intervals)
+            for uuid, intervals in sorted(self.sets.items())
+        )
 
 
-def _mysql_set(text: str) -> dict[str, list[tuple[int, int]]] | None:
-    sources: dict[str, list[tuple[int, int]]] = {}
-    for part in filter(None, (item.strip() for item in text.split(","))):
-        source, *intervals = part.split(":")
-        if not intervals:
-            return None
-        for interval in intervals:
-            match = _MYSQL_INTERVAL.match(interval)
-            if match is None:
-                return None  # e.g. a tagged GTID (8.4): left to the server
-            start = int(match[1])
-            sources.setdefault(source.lower(), []).append((start, int(match[2] or start)))
-    return sources
+def maria_lacking(own: str | None, primary_state: str | None) -> int:
+    """How many of the transactions ending at `own` (a gtid_binlog_pos) a primary lacks.
+
+    `primary_state` is the primary's gtid_binlog_state: the last sequence number
+    it holds per (domain, server_id). GTIDs are unique, so the primary holds the
+    server's last transaction d-s-n when its state for (d, s) has reached n; a
+    former primary's unacknowledged transactions (written by it, never received
+    by its successor) are the ones beyond that.
+    """
+    state: dict[tuple[int, int], int] = {}
+    for part in "".join((primary_state or "").split()).split(","):
+        if part:
+            domain, server, seq = (int(value) for value in part.split("-"))
+            state[(domain, server)] = max(seq, state.get((domain, server), 0))
+    lacking = 0
+    for domain, (server, seq) in MariaPosition.parse(own).domains.items():
+        held = state.get((domain, server), 0)
+        if held < seq:
+            lacking += seq - held
+    return lacking
+
+
+def _merged(intervals: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(intervals):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    return tuple(merged)
+
+
+Position = MariaPosition | MysqlPosition
+
+
+def parse(flavor: Flavor, text: str | None) -> Position:
+    return MariaPosition.parse(text) if flavor.is_mariadb else MysqlPosition.parse(text)
 
 
 def covers(flavor: Flavor, position: str, wanted: str) -> bool:
-    """Whether `position` (a server's applied GTIDs) contains every GTID in `wanted`."""
-    if flavor.is_mariadb:
-        have, need = _mariadb_position(position), _mariadb_position(wanted)
-        if have is None or need is None:
-            return False
-        return all(have.get(domain, -1) >= seq for domain, seq in need.items())
-    have_set, need_set = _mysql_set(position), _mysql_set(wanted)
-    if have_set is None or need_set is None:
+    """Whether `position` (a server's applied GTIDs) holds every GTID in `wanted`.
+
+    Read-your-writes uses it to answer at once what MASTER_GTID_WAIT /
+    WAIT_FOR_EXECUTED_GTID_SET would: anything this cannot parse (a tagged
+    MySQL GTID, a forged value) answers "no", and the caller asks the server.
+    """
+    try:
+        return parse(flavor, position).holds(parse(flavor, wanted))
+    except ValueError:
         return False
-    return all(
-        any(lo <= start and end <= hi for lo, hi in have_set.get(source, ()))
-        for source, intervals in need_set.items()
-        for start, end in intervals
-    )

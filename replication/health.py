@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 from django.db import DatabaseError, connections
 
+from replication import topology
 from replication.sql import Flavor, ReplicaStatus, detect_flavor, parse_replica_status, show_replica_status
 from replication.state import PRIMARY, REPLICA
 
@@ -185,7 +186,7 @@ def default_route() -> tuple[str, str]:
     """Where reads go, and why, when nothing about the client says otherwise."""
     if not settings.READ_REPLICA_ENABLED:
         return PRIMARY, REASON_DISABLED
-    if settings.READ_PREFERENCE == "primary":
+    if topology.read_preference() == "primary":
         if primary_health().reachable:
             return PRIMARY, REASON_PRIMARY_PREFERRED
         verdict = replica_health()

@@ -15,6 +15,7 @@ import MySQLdb.cursors
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from replication import topology
 from replication.sql import (
     Flavor,
     ReplicaStatus,
@@ -41,7 +42,15 @@ class Server:
         parts = urlsplit(self.url)
         return f"{parts.hostname}:{parts.port or 3306}"
 
-    def connect(self, *, timeout: int = 5) -> Server:
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or 3306
+
+    def connect(self, *, timeout: int = 5, read_timeout: int | None = None) -> Server:
         parts = urlsplit(self.url)
         try:
             self.connection = MySQLdb.connect(
@@ -50,6 +59,7 @@ class Server:
                 user=unquote(parts.username or ""),
                 password=unquote(parts.password or ""),
                 connect_timeout=timeout,
+                **({"read_timeout": read_timeout} if read_timeout else {}),
                 charset="utf8mb4",
                 autocommit=True,
             )
@@ -88,13 +98,29 @@ class Server:
             self.connection = None
 
 
-def primary_server() -> Server:
+def all_servers() -> list[Server]:
+    """Every database server, in configured order (db1 first), with its admin URL."""
     if not settings.REPLICATION_PRIMARY_URL:
         raise ImproperlyConfigured("REPLICATION_PRIMARY_URL is not set (see .env.example)")
-    return Server("db1", settings.REPLICATION_PRIMARY_URL)
+    if not settings.REPLICATION_REPLICA_URLS:
+        raise ImproperlyConfigured("REPLICATION_REPLICA_URLS is not set (see .env.example)")
+    urls = {"db1": settings.REPLICATION_PRIMARY_URL, **settings.REPLICATION_REPLICA_URLS}
+    return [Server(name, url) for name, url in urls.items()]
+
+
+def server(name: str) -> Server:
+    found = {s.name: s for s in all_servers()}
+    if name not in found:
+        raise ImproperlyConfigured(f"no database server named {name!r} (known: {', '.join(found)})")
+    return found[name]
+
+
+def primary_server() -> Server:
+    """The current primary, as replication/topology.py records it (db1 on a fresh cluster)."""
+    primary = topology.current().primary
+    return next((s for s in all_servers() if s.name == primary), all_servers()[0])
 
 
 def replica_servers() -> list[Server]:
-    if not settings.REPLICATION_REPLICA_URLS:
-        raise ImproperlyConfigured("REPLICATION_REPLICA_URLS is not set (see .env.example)")
-    return [Server(name, url) for name, url in settings.REPLICATION_REPLICA_URLS.items()]
+    primary = primary_server().name
+    return [s for s in all_servers() if s.name != primary]

@@ -63,19 +63,27 @@ def _compute_in_consistent_snapshot(compute: Callable[[], T]) -> tuple[str, T]:
             value = compute()
         finally:
             cursor.execute("COMMIT")
-    return f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}", value
+    return _on_server(
+        PRIMARY, f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}"
+    ), value
+
+
+def _on_server(alias: str, token: str) -> str:
+    # After a switchover an alias may reach another server, whose binlog
+    # coordinates can coincide with the old one's for other data: name the server.
+    return f"{getattr(connections[alias], 'server_name', None) or ''}|{token}"
 
 
 def current_token(alias: str) -> str | None:
     """The token naming `alias`'s present state, or None where reads there are not cached."""
     if alias == REPLICA:
-        return replica_position()
+        return _on_server(REPLICA, replica_position())
     if (
         alias == PRIMARY
         and connection_flavor(PRIMARY).is_mariadb
         and not connections[PRIMARY].in_atomic_block
     ):
-        return primary_binlog_coordinates()
+        return _on_server(PRIMARY, primary_binlog_coordinates())
     return None
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from core.http import api_view, json_response
-from replication import health
+from replication import ha_status, health
 from replication.health import PRIMARY
 
 
@@ -29,6 +29,8 @@ def status(request: HttpRequest) -> HttpResponse:
         "primary": {"reachable": primary.reachable, "error": _error_code(primary.error)},
         "replica": _replica_body(replica) if settings.READ_REPLICA_ENABLED else None,
         "writes": "ok" if primary.reachable else "unavailable",
+        "topology": ha_status.topology_body(),
+        "semi_sync": ha_status.semi_sync_body() if primary.reachable else None,
     }
     return json_response(body, status=200 if can_read else 503)
 

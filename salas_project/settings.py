@@ -126,10 +126,24 @@ if not _PRIMARY_URL:
     raise ImproperlyConfigured("DATABASE_URL is not set (see .env.example; make up writes .env).")
 _REPLICA_URL = env("REPLICA_DATABASE_URL", default="")
 
+# The server this node reads (node i reads server i, whatever its role after a
+# switchover or failover). Set, both aliases follow the topology (see below).
+NODE_DATABASE = env("NODE_DATABASE", default="")
+
 DATABASES = {
     "default": _database(_PRIMARY_URL),
     "replica": _database(_REPLICA_URL or _PRIMARY_URL),
 }
+# Both aliases use replication/backend: `default` connects to whichever server the
+# topology (replication/topology.py) names as primary, so writes follow a
+# switchover or failover without a restart; `replica` to this node's own server
+# (or, while that one is the primary, to the next one, read only while the
+# primary is down). The URLs' credentials and database name are kept.
+DATABASES["default"]["ENGINE"] = "replication.backend"
+DATABASES["default"]["SALAS_ROLE"] = "primary"
+if NODE_DATABASE:
+    DATABASES["replica"]["ENGINE"] = "replication.backend"
+    DATABASES["replica"]["SALAS_ROLE"] = "node-read"
 # A hung replica must not hold a request long: reads have the primary to go to.
 DATABASES["replica"]["OPTIONS"]["read_timeout"] = env.int("REPLICA_READ_TIMEOUT", default=3)
 # In unit tests the replica alias is the primary itself; replication proper is
@@ -139,7 +153,7 @@ DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["replication.router.PrimaryReplicaRouter"]
 
 # Whether this node has a replica to read from.
-READ_REPLICA_ENABLED = bool(_REPLICA_URL)
+READ_REPLICA_ENABLED = bool(_REPLICA_URL or NODE_DATABASE)
 # "replica": read the replica while it is fit (nodes 2 and 3). "primary": read the
 # primary, and the replica only while the primary is down (node 1, whose replica
 # is a fallback so that it keeps serving reads through a primary outage).
@@ -175,6 +189,29 @@ REPLICATION_SOURCE_HOST = env("REPLICATION_SOURCE_HOST", default="127.0.0.1")
 REPLICATION_SOURCE_PORT = env.int("REPLICATION_SOURCE_PORT", default=3308)
 REPLICATION_USER = env("REPLICATION_USER", default="repl")
 REPLICATION_PASSWORD = env("REPLICATION_PASSWORD", default="")
+
+# --- High availability (replication/topology.py, failover.py, monitor.py) ----
+# Every database server as name=host:port, as the app reaches it. Empty: taken
+# from REPLICATION_PRIMARY_URL (db1) and REPLICATION_REPLICA_URLS.
+DATABASE_SERVERS = env.dict("DATABASE_SERVERS", default={})
+# Which server is the primary now (written by setup_replication, switchover and
+# failover; read by every node). Shared by all nodes: a shared volume under Docker.
+TOPOLOGY_FILE = env("TOPOLOGY_FILE", default=str(BASE_DIR / ".state" / "topology.json"))
+# The monitor (manage.py monitor) fails over by itself when this is on and the
+# primary has not answered for FAILOVER_AFTER_SECONDS, confirmed by the replicas.
+FAILOVER_AUTO = env.bool("FAILOVER_AUTO", default=False)
+FAILOVER_AFTER_SECONDS = env.float("FAILOVER_AFTER_SECONDS", default=3.0)
+# Semi-synchronous replication: the primary answers a commit only once a replica
+# has it. The timeout after which MariaDB/MySQL would silently fall back to
+# asynchronous replication is set far beyond any client's wait (DB_READ_TIMEOUT),
+# so that fallback never happens while the service runs: with no replica left,
+# writes wait and the app answers 503 (outcome unknown), never 201.
+SEMI_SYNC = env.bool("SEMI_SYNC", default=True)
+SEMI_SYNC_TIMEOUT_MS = env.int("SEMI_SYNC_TIMEOUT_MS", default=4_294_967_295)
+# How reclone stops and starts a server (local cluster: cluster/cluster.py).
+SERVER_CONTROL_COMMAND = env(
+    "SERVER_CONTROL_COMMAND", default=f"python3 {BASE_DIR / 'cluster' / 'cluster.py'} {{action}} {{name}}"
+)
 
 # The Django admin account `manage.py ensure_admin` creates (make up runs it).
 # With no password, one is generated and printed once.

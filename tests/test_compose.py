@@ -232,7 +232,9 @@ def test_replicas_are_read_only_even_for_super_users(config: dict[str, Any]) -> 
     # read_only from replica.cnf; super_read_only persisted by an init script that runs
     # last (replica.cnf explains why it cannot be in the file).
     assert _mysqld_options(REPO / "mysql" / "docker" / "replica.cnf").get("read_only") == "ON"
-    assert "read_only" not in _mysqld_options(REPO / "mysql" / "docker" / "primary.cnf")
+    # Every server starts read-only (setup_replication opens the primary); only
+    # the replicas add super_read_only, since the primary's init must write.
+    assert _mysqld_options(REPO / "mysql" / "docker" / "primary.cnf").get("read_only") == "ON"
     for name in ("db2", "db3"):
         init_scripts = {
             target: Path(source)
@@ -366,6 +368,32 @@ def test_nodes_write_to_db1_and_read_their_own_replica(config: dict[str, Any]) -
         url = urlsplit(env["REPLICA_DATABASE_URL"])
         assert (url.hostname, url.port, url.path) == (replica, 3306, "/salas"), node
         assert (url.username, url.password) == (primary.username, primary.password), node
+
+
+def test_semi_sync_plugins_and_a_fast_loss_detection_on_every_server() -> None:
+    for cnf in ("primary.cnf", "replica.cnf"):
+        text = (REPO / "mysql" / "docker" / cnf).read_text()
+        assert "plugin-load-add = semisync_source.so" in text and "semisync_replica.so" in text, cnf
+        options = _mysqld_options(REPO / "mysql" / "docker" / cnf)
+        assert options.get("loose_rpl_semi_sync_source_wait_point") == "AFTER_SYNC", cnf
+        assert options.get("loose_rpl_semi_sync_source_timeout") == "4294967295", cnf
+        assert options.get("replica_net_timeout") == "2", cnf
+
+
+def test_nodes_and_the_monitor_share_the_topology_record(config: dict[str, Any]) -> None:
+    services = _services(config)
+    for name in (*NODES, "monitor", "setup_replication"):
+        env = _environment(services[name])
+        assert env["TOPOLOGY_FILE"] == "/var/lib/salas/topology.json", name
+        mounts = _mounts(services[name])
+        assert "/var/lib/salas" in mounts, name
+        # Only the writers may write it.
+        assert mounts["/var/lib/salas"][1] == (name in NODES), name
+    for node in NODES:
+        env = _environment(services[node])
+        assert env["NODE_DATABASE"] == "db" + node.removeprefix("app"), node
+        assert env["DATABASE_SERVERS"] == "db1=db1:3306,db2=db2:3306,db3=db3:3306", node
+    assert _environment(services["monitor"])["FAILOVER_AUTO"] == "1"
 
 
 def test_nodes_trust_only_the_network_nginx_is_on(config: dict[str, Any]) -> None:

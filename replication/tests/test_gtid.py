@@ -1,12 +1,66 @@
 import pytest
 
-from replication.gtid import covers
-from replication.sql import Flavor
+from replication import gtid, sql
 
-MARIADB = Flavor("mariadb", (10, 11, 19))
-MYSQL = Flavor("mysql", (8, 4, 3))
-UUID = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
-OTHER = "4a6d1b2c-0000-11e1-9e33-c80aa9429562"
+MARIADB = sql.detect_flavor("10.11.19-MariaDB-0+deb12u1")
+MYSQL = sql.detect_flavor("8.4.3")
+UUID_A = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+UUID_B = "4f22fb58-82db-22f2-af44-d91bb0530673"
+
+
+def test_mariadb_positions_compare_by_sequence_within_each_domain():
+    ahead = gtid.parse(MARIADB, "0-1-120")
+    # After a failover db2 writes domain 0 on: its seq continues the old primary's.
+    promoted = gtid.parse(MARIADB, "0-2-125")
+    assert promoted.holds(ahead) and not ahead.holds(promoted)
+    assert gtid.parse(MARIADB, "0-1-120").holds(gtid.parse(MARIADB, "0-1-120"))
+
+
+def test_mariadb_positions_need_every_domain():
+    two = gtid.parse(MARIADB, "0-1-10,1-3-7")
+    one = gtid.parse(MARIADB, "0-1-50")
+    assert not one.holds(two) and not two.holds(one)
+    assert gtid.parse(MARIADB, " 0-1-10,\n1-3-8").holds(two)
+    assert gtid.parse(MARIADB, "").holds(gtid.parse(MARIADB, ""))
+    assert not gtid.parse(MARIADB, "").holds(one)
+
+
+def test_mariadb_missing_counts_the_transactions_beyond_a_position():
+    old_primary = gtid.parse(MARIADB, "0-1-503")
+    promotion_point = gtid.parse(MARIADB, "0-1-500")
+    assert old_primary.missing_from(promotion_point) == 3
+    assert promotion_point.missing_from(old_primary) == 0
+    assert gtid.parse(MARIADB, "0-1-5,1-1-2").missing_from(gtid.parse(MARIADB, "0-1-5")) == 2
+
+
+def test_mysql_sets_hold_by_inclusion_of_every_interval():
+    big = gtid.parse(MYSQL, f"{UUID_A}:1-120,\n{UUID_B}:1-5")
+    small = gtid.parse(MYSQL, f"{UUID_A}:1-100:105")
+    assert big.holds(small) and not small.holds(big)
+    gap = gtid.parse(MYSQL, f"{UUID_A}:1-100:102-120")
+    assert not gap.holds(gtid.parse(MYSQL, f"{UUID_A}:101"))
+    assert gtid.parse(MYSQL, f"{UUID_A.upper()}:1-3").holds(gtid.parse(MYSQL, f"{UUID_A}:2"))
+
+
+def test_mysql_intervals_merge_and_missing_counts_transactions():
+    merged = gtid.parse(MYSQL, f"{UUID_A}:1-3:4-6:6-9")
+    assert str(merged) == f"{UUID_A}:1-9"
+    assert gtid.parse(MYSQL, f"{UUID_A}:1-10").missing_from(gtid.parse(MYSQL, f"{UUID_A}:1-7")) == 3
+
+
+def test_a_former_primary_lacks_nothing_once_its_last_gtid_reached_the_primary():
+    # db2 replicated db1's 0-1-8420 after a switchover back: db1 holds it.
+    assert gtid.maria_lacking("0-1-8420", "0-2-8112,0-1-8500") == 0
+    # db1 wrote 0-1-503 and 0-1-502 unacknowledged; db2 was promoted at 0-1-500.
+    assert gtid.maria_lacking("0-1-503", "0-1-500,0-2-640") == 3
+    # Same sequence numbers, other server: the new primary never had them.
+    assert gtid.maria_lacking("0-1-640", "0-1-500,0-2-640") == 140
+    assert gtid.maria_lacking("", "0-1-5") == 0
+
+
+# What read-your-writes asks (replication.consistency.replica_state_covers).
+UUID = UUID_A
+OTHER = UUID_B
 
 
 @pytest.mark.parametrize(
@@ -25,8 +79,8 @@ OTHER = "4a6d1b2c-0000-11e1-9e33-c80aa9429562"
         ("0-1-5", "0-1-x", False),
     ],
 )
-def test_mariadb_positions(position, wanted, expected):
-    assert covers(MARIADB, position, wanted) is expected
+def test_covers_mariadb_positions(position, wanted, expected):
+    assert gtid.covers(MARIADB, position, wanted) is expected
 
 
 @pytest.mark.parametrize(
@@ -42,5 +96,5 @@ def test_mariadb_positions(position, wanted, expected):
         (f"{UUID}:tag:1-5", f"{UUID}:1-5", False),
     ],
 )
-def test_mysql_sets(position, wanted, expected):
-    assert covers(MYSQL, position, wanted) is expected
+def test_covers_mysql_sets(position, wanted, expected):
+    assert gtid.covers(MYSQL, position, wanted) is expected

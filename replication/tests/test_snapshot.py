@@ -44,3 +44,19 @@ def test_reads_inside_a_transaction_are_never_cached(user):
         for _ in range(2):
             cache.get_or_compute(PRIMARY, "k", lambda: calls.append(1) or b"x")
     assert calls == [1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_coordinates_on_another_server_are_another_state(monkeypatch):
+    """After a switchover `default` reaches another server, whose binlog may stand at equal coordinates."""
+    from django.db import connections
+
+    from replication import snapshot
+
+    monkeypatch.setattr(snapshot, "primary_binlog_coordinates", lambda: "binlog.000002:4242")
+    primary = connections["default"]
+    primary.ensure_connection()
+    monkeypatch.setattr(primary, "server_name", "db1", raising=False)
+    before = snapshot.current_token("default")
+    monkeypatch.setattr(primary, "server_name", "db2", raising=False)
+    assert snapshot.current_token("default") != before

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.cluster import ha
 from tests.cluster.harness import DBS, NGINX, NODES, Supervisor, status, wait_until
 
-SERVICES = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx")
+SERVICES = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx", "monitor")
 
 
 def pytest_collection_modifyitems(items):
@@ -49,6 +50,10 @@ def _replicas_healthy() -> bool:
 
 
 def restore_cluster(supervisor: Supervisor) -> None:
+    # Tests here stop db1 on purpose, longer than FAILOVER_AFTER_SECONDS: the
+    # monitor must not fail over meanwhile (test_ha.py releases the hold).
+    ha.hold_failover()
+    ha.restore_topology(supervisor)
     for service in SERVICES:
         if supervisor.state(service) != "RUNNING":
             supervisor.start(service)
@@ -85,3 +90,19 @@ def set_delay():
     yield apply
     for name in changed:
         _set_delay(name, 0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _failover_hold_released():
+    """Whatever happened, the cluster fails over by itself again after the session."""
+    yield
+    ha.release_failover()
+
+
+@pytest.fixture
+def ha_cluster(supervisor):
+    """A healthy cluster with db1 the primary and automatic failover on; given back the same way."""
+    restore_cluster(supervisor)
+    ha.release_failover()
+    yield supervisor
+    restore_cluster(supervisor)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication import sql
+from replication import ha_status, sql
 from replication.servers import ServerUnreachable, primary_server, replica_servers
 
 
@@ -47,6 +47,8 @@ class Command(BaseCommand):
                 reachable=True,
                 flavor=str(primary.flavor),
                 gtid_position=primary.scalar(sql.primary_gtid_position(primary.flavor)),
+                read_only=bool(primary.scalar("SELECT @@GLOBAL.read_only")),
+                semi_sync=ha_status.server_semi_sync(primary),
             )
         except (ServerUnreachable, MySQLdb.Error) as exc:
             primary_row["error"] = str(exc)
@@ -76,6 +78,7 @@ class Command(BaseCommand):
                     ),
                     read_only=bool(replica.scalar("SELECT @@GLOBAL.read_only")),
                     last_error=status.last_error or None,
+                    semi_sync_acknowledges=ha_status.server_semi_sync(replica)["replica_acknowledges"],
                     healthy=status.healthy
                     and status.seconds_behind is not None
                     and status.seconds_behind <= settings.REPLICA_MAX_LAG_SECONDS + status.sql_delay,
@@ -85,14 +88,35 @@ class Command(BaseCommand):
             finally:
                 replica.close()
             replicas.append(row)
-        return {"primary": primary_row, "replicas": replicas}
+        return {"topology": ha_status.topology_body(), "primary": primary_row, "replicas": replicas}
 
     def _table(self, report: dict[str, Any]) -> None:
         primary = report["primary"]
+        topology = report["topology"]
+        change = topology["last_change"]
+        self.stdout.write(
+            f"topology: primary {topology['primary']} (epoch {topology['epoch']}); last change: "
+            + (
+                f"{change['kind']} {change['from']} -> {change['to']} ({change['reason']}; writes stopped "
+                f"{change['took_seconds']}s)"
+                if change
+                else "none"
+            )
+        )
         if primary["reachable"]:
+            semi = primary["semi_sync"]
+            if semi["enabled"]:
+                semi_text = (
+                    f"semi-sync {'ON' if semi['active'] else 'FELL BACK TO ASYNC'} ({semi['wait_point']}, "
+                    f"{semi['replicas_acknowledging']} replica(s) acknowledging, "
+                    f"{semi['acknowledged_commits']} acked / {semi['unacknowledged_commits']} not)"
+                )
+            else:
+                semi_text = "semi-sync OFF (asynchronous: a failover may lose acknowledged writes)"
             self.stdout.write(
                 f"primary {primary['name']} {primary['address']} {primary['flavor']}: "
-                f"GTID {primary['gtid_position'] or '(empty)'}"
+                f"GTID {primary['gtid_position'] or '(empty)'}; "
+                f"{'READ-ONLY' if primary['read_only'] else 'writable'}; {semi_text}"
             )
         else:
             self.stdout.write(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import MySQLdb
@@ -11,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication import sql
+from replication import ha_sql, promotion, sql, topology
+from replication.rejoin import transactions_primary_lacks
 from replication.servers import Server, ServerUnreachable, primary_server, replica_servers
 
 MARKER_SCHEMA = "salas_replication"
@@ -32,8 +34,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Re-point replicas even when they look healthy."
         )
+        parser.add_argument(
+            "--semi-sync",
+            choices=["on", "off"],
+            default="on" if settings.SEMI_SYNC else "off",
+            help="Semi-synchronous replication (default: SEMI_SYNC). Off only to measure its cost.",
+        )
 
-    def handle(self, *args: Any, timeout: float, force: bool, **options: Any) -> None:
+    def handle(self, *args: Any, timeout: float, force: bool, semi_sync: str, **options: Any) -> None:
         try:
             primary = primary_server()
             replicas = replica_servers()
@@ -56,6 +64,10 @@ class Command(BaseCommand):
             self._step("attaching the replicas")
             for replica in replicas:
                 self._attach(replica, primary, start_position, primary_was_fresh, force)
+
+            self._step(f"semi-synchronous replication {semi_sync}; the primary {primary.name} writable")
+            self._semi_sync(primary, replicas, semi_sync == "on")
+            self._open(primary)
 
             self._step("waiting for the replicas to catch up")
             position = primary.scalar(sql.primary_gtid_position(primary.flavor)) or ""
@@ -89,8 +101,13 @@ class Command(BaseCommand):
         )
 
     def _prepare_primary(self, primary: Server) -> None:
-        if primary.scalar("SELECT @@GLOBAL.read_only"):
-            raise CommandError(f"the primary {primary.name} is read-only; is it really the primary?")
+        # Every server starts read-only; the primary takes the setup's own writes
+        # as the admin account (READ ONLY ADMIN / SUPER) and is opened to the app after.
+        if primary.replica_status().configured:
+            raise CommandError(
+                f"{primary.name}, the primary in {settings.TOPOLOGY_FILE}, is itself replicating: "
+                "the topology record and the servers disagree (see manage.py replication_status)"
+            )
         app = settings.DATABASES["default"]
         database, user, password = app["NAME"], app["USER"], app["PASSWORD"]
         statements = [
@@ -114,12 +131,14 @@ class Command(BaseCommand):
         self, replica: Server, primary: Server, start: str, primary_was_fresh: bool, force: bool
     ) -> None:
         status = replica.replica_status()
-        source = (settings.REPLICATION_SOURCE_HOST, settings.REPLICATION_SOURCE_PORT)
+        source = (primary.host, primary.port)
         if status.healthy and (status.source_host, status.source_port) == source and not force:
             self._ok(f"{replica.name}: already replicating from {source[0]}:{source[1]}, left as is")
             self._read_only(replica)
             return
         flavor = replica.flavor
+        if not status.configured and not (not flavor.is_mariadb and primary_was_fresh):
+            self._refuse_if_ahead(replica, primary)
         if status.configured:
             replica.execute(sql.stop_replica(flavor))
         elif not flavor.is_mariadb and primary_was_fresh:
@@ -130,18 +149,53 @@ class Command(BaseCommand):
             replica.execute("RESET BINARY LOGS AND GTIDS")
             if start:
                 replica.execute("SET GLOBAL gtid_purged = %s", [start])
-        replica.execute(
-            sql.change_source(
-                flavor,
-                host=settings.REPLICATION_SOURCE_HOST,
-                port=settings.REPLICATION_SOURCE_PORT,
-                user=settings.REPLICATION_USER,
-                password=settings.REPLICATION_PASSWORD,
-            )
-        )
+        replica.execute(promotion.source_statement(replica, primary))
         replica.execute(sql.start_replica(flavor))
         self._read_only(replica)
         self._ok(f"{replica.name}: replicating from {source[0]}:{source[1]} (GTID)")
+
+    def _refuse_if_ahead(self, replica: Server, primary: Server) -> None:
+        """A server that wrote transactions the primary lacks (a former primary) must not be attached."""
+        missing, own = transactions_primary_lacks(replica, primary)
+        if missing:
+            raise CommandError(
+                f"{replica.name} holds {missing} transaction(s) the primary {primary.name} lacks ({own}): "
+                f"a former primary? Bring it back with `manage.py rejoin {replica.name}` "
+                f"(or rebuild it: `manage.py reclone {replica.name}`)"
+            )
+
+    def _semi_sync(self, primary: Server, replicas: list[Server], on: bool) -> None:
+        timeout = settings.SEMI_SYNC_TIMEOUT_MS
+        for replica in replicas:
+            replica.execute(ha_sql.semi_sync_source_off(replica.flavor))
+            replica.execute(ha_sql.semi_sync_replica_on(replica.flavor))
+            names = ha_sql.semi_sync_names(replica.flavor)
+            status = {
+                row["Variable_name"]: row["Value"]
+                for row in replica.rows(ha_sql.semi_sync_status(replica.flavor))
+            }
+            if on and status.get(names["replica_status"]) != "ON":
+                # The replica side takes effect when the IO thread reconnects.
+                replica.execute(sql.stop_replica(replica.flavor, "io"))
+                replica.execute(sql.start_replica(replica.flavor, "io"))
+        statements = (
+            ha_sql.semi_sync_source_on(primary.flavor, timeout)
+            if on
+            else [ha_sql.semi_sync_source_off(primary.flavor)]
+        )
+        for statement in statements:
+            primary.execute(statement)
+        self._ok(f"{primary.name}: semi-sync {'on (AFTER_SYNC, no silent fallback)' if on else 'off'}")
+
+    def _open(self, primary: Server) -> None:
+        with topology.changing() as current:
+            if current.primary != primary.name:
+                raise CommandError(f"the primary changed to {current.primary} meanwhile: run again")
+            for statement in ha_sql.read_only_off(primary.flavor):
+                primary.execute(statement)
+            if not Path(settings.TOPOLOGY_FILE).exists():
+                topology.record(current, primary.name, None)
+        self._ok(f"{primary.name}: writable (read_only=OFF); topology in {settings.TOPOLOGY_FILE}")
 
     def _read_only(self, replica: Server) -> None:
         for statement in sql.read_only_on(replica.flavor):

@@ -1,0 +1,37 @@
+import json
+
+from replication import topology
+
+
+def test_no_record_means_the_first_configured_server(settings, tmp_path):
+    settings.TOPOLOGY_FILE = str(tmp_path / "topology.json")
+    settings.DATABASE_SERVERS = {"db1": "127.0.0.1:3308", "db2": "127.0.0.1:3309", "db3": "127.0.0.1:3310"}
+    assert topology.current().primary == "db1"
+    assert topology.primary_address() == topology.Address("db1", "127.0.0.1", 3308)
+
+
+def test_a_recorded_change_is_seen_and_nodes_read_their_own_server(settings, tmp_path):
+    settings.TOPOLOGY_FILE = str(tmp_path / "topology.json")
+    settings.DATABASE_SERVERS = {"db1": "h1:3306", "db2": "h2:3306", "db3": "h3:3306"}
+    settings.NODE_DATABASE = "db2"
+    with topology.changing() as current:
+        topology.record(current, "db2", {"kind": "failover", "from": "db1", "to": "db2", "position": "0-1-9"})
+    assert json.loads((tmp_path / "topology.json").read_text())["epoch"] == 1
+    assert topology.current().primary == "db2" and topology.primary_address().host == "h2"
+    # Its own server is the primary now: it reads the primary, db3 only while that is down.
+    assert topology.read_preference() == "primary" and topology.read_address().name == "db3"
+    settings.NODE_DATABASE = "db1"
+    assert topology.read_preference() == "replica" and topology.read_address().name == "db1"
+    assert topology.current().last_change["kind"] == "failover"
+
+
+def test_the_failover_hold_expires(settings, tmp_path):
+    import os
+
+    settings.TOPOLOGY_FILE = str(tmp_path / "topology.json")
+    assert not topology.failover_held()
+    topology.hold_path().touch()
+    assert topology.failover_held()
+    old = topology.hold_path().stat().st_mtime - topology.HOLD_MAX_AGE_SECONDS - 1
+    os.utime(topology.hold_path(), (old, old))
+    assert not topology.failover_held()
