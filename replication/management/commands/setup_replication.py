@@ -210,6 +210,12 @@ class Command(BaseCommand):
                 f"(IO={status.io_running}, SQL={status.sql_running}, error: {status.last_error or 'none'})"
             )
         status = replica.replica_status()
+        # An IO thread just restarted (semi-sync turned on) says "Preparing" or
+        # "Connecting" for a moment before "Yes": give it the rest of the timeout.
+        deadline = started + timeout
+        while not status.healthy and status.sql_running == "Yes" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            status = replica.replica_status()
         if not status.healthy:
             raise CommandError(
                 f"{replica.name} is not replicating (IO={status.io_running}, SQL={status.sql_running}): "
