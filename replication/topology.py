@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import tempfile
@@ -64,16 +65,30 @@ class Topology:
 
 
 HISTORY_KEPT = 20
+# How long a node trusts the topology file it last read (see _Reader.get).
+RECHECK_SECONDS = 0.05
 
 
 def server_addresses() -> dict[str, Address]:
     """Every database server by name, in configured order (db1 first), as the app reaches it."""
-    configured = getattr(settings, "DATABASE_SERVERS", None) or {}
+    # Asked before every use of a connection: parsed once per configuration.
+    return _addresses(
+        tuple((getattr(settings, "DATABASE_SERVERS", None) or {}).items()),
+        settings.REPLICATION_PRIMARY_URL,
+        tuple(settings.REPLICATION_REPLICA_URLS.items()),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _addresses(
+    servers: tuple[tuple[str, str], ...], primary_url: str, replica_urls: tuple[tuple[str, str], ...]
+) -> dict[str, Address]:
+    configured = dict(servers)
     if not configured:
         urls = {}
-        if settings.REPLICATION_PRIMARY_URL:
-            urls["db1"] = settings.REPLICATION_PRIMARY_URL
-        urls.update(settings.REPLICATION_REPLICA_URLS)
+        if primary_url:
+            urls["db1"] = primary_url
+        urls.update(replica_urls)
         configured = {name: _hostport(url) for name, url in urls.items()}
     addresses = {}
     for name, hostport in configured.items():
@@ -103,10 +118,22 @@ class _Reader:
         self._lock = threading.Lock()
         self._key: tuple[int, int, int] | None = None
         self._value: Topology | None = None
+        self._checked = 0.0
+
+    def forget(self) -> None:
+        self._checked = 0.0
 
     def get(self) -> Topology:
+        now = time.monotonic()
+        # Asked before every use of a connection (several times a request): look
+        # at the file at most every RECHECK_SECONDS. A switchover fences the old
+        # primary before it changes the record, so a write in that instant is
+        # refused by the server (read-only: a 503), never written to it.
+        if self._value is not None and now - self._checked < RECHECK_SECONDS:
+            return self._value
+        self._checked = now
         try:
-            info = os.stat(_path())
+            info = os.stat(settings.TOPOLOGY_FILE)  # a str: no Path built on this hot path
             key = (info.st_ino, info.st_mtime_ns, info.st_size)
         except FileNotFoundError:
             key = None
@@ -226,6 +253,7 @@ def record(previous: Topology, primary: str, change: dict[str, Any] | None) -> T
         os.fsync(handle.fileno())
     os.chmod(temporary, 0o644)
     os.replace(temporary, path)
+    _reader.forget()  # this process sees its own change at once
     return topology
 
 
