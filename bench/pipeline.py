@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Paired runs of GET /sala/all on two versions of the nodes, to decide where the fast path lives.
 
-    .venv/bin/python bench/pipeline.py --other-tree /tmp/salas-b [--rounds 2] [--duration 8]
+    .venv/bin/python bench/pipeline.py [--other-tree /tmp/salas-b] [--rounds 2] [--duration 8]
 
 Each version runs as three gunicorn instances with the nodes' own environment
 and settings (app1..app3: same replicas, workers, threads) behind an nginx
 rendered from the cluster's template (bench/floor.py), against the running
 cluster's databases; the bare-WSGI floor runs in the same rounds. Rounds
-alternate A, B, floor, so drift of the machine hits all of them alike. Used
-once to choose between the first-middleware fast path (this tree) and a WSGI
-layer in front of Django (an older tree); the numbers are in the README.
+alternate A, B, floor, so drift of the machine hits all of them alike. B is
+the same lanes as a WSGI layer in front of Django's handler (bench/wsgi_lane.py),
+or, with --other-tree, another checkout's nodes. Used to choose between the
+first-middleware fast path and a WSGI layer (issue 11); numbers in the README.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--other-tree", type=Path, required=True, help="a checkout of the other version")
+    parser.add_argument(
+        "--other-tree", type=Path, help="B: another checkout's nodes (default: the WSGI layer)"
+    )
     parser.add_argument("--host", default="http://127.0.0.1:8084")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=8)
@@ -38,10 +41,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     require_loopback(args.host)
-    other = args.other_tree.resolve()
-    if not (other / "salas_project" / "wsgi.py").is_file():
-        parser.error(f"{other} is not a salas checkout")
-    shutil.copy(ROOT / ".env", other / ".env")  # same secret key: the same session cookies verify
+    if args.other_tree:
+        other = args.other_tree.resolve()
+        if not (other / "salas_project" / "wsgi.py").is_file():
+            parser.error(f"{other} is not a salas checkout")
+        shutil.copy(ROOT / ".env", other / ".env")  # same secret key: the same session cookies verify
+        version_b = Floor(
+            REPORTS / "pipeline-b", 8093, "salas_project.wsgi:application", as_nodes=True, repo=other
+        )
+        name_b = f"B: {other.name}"
+    else:
+        version_b = Floor(REPORTS / "pipeline-b", 8093, "bench.wsgi_lane:application", as_nodes=True)
+        name_b = "B: lanes as a WSGI layer"
     api = Api(args.host)
     prepare(api)
     reader = api.reader()
@@ -50,10 +61,10 @@ def main() -> int:
     answer = reader.get(path)
     wrk = ensure_wrk()
     tiers = {
-        "A: this tree": Floor(REPORTS / "pipeline-a", 8092, "salas_project.wsgi:application", as_nodes=True),
-        f"B: {other.name}": Floor(
-            REPORTS / "pipeline-b", 8093, "salas_project.wsgi:application", as_nodes=True, repo=other
+        "A: first middleware": Floor(
+            REPORTS / "pipeline-a", 8092, "salas_project.wsgi:application", as_nodes=True
         ),
+        name_b: version_b,
         "floor": Floor(REPORTS / "pipeline-floor", 8094),
     }
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in tiers}
