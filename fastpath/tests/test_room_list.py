@@ -127,6 +127,18 @@ def _signed_gtid(gtid: str) -> str:
     return f"{consistency.COOKIE_NAME}={signer.sign(gtid)}"
 
 
+@pytest.fixture
+def on_a_replica_at_0_1_500(lane, user, monkeypatch) -> str:
+    """The lane's headers learnt, reads routed to a replica that has applied 0-1-500; the session cookie."""
+    from replication import health, snapshot
+
+    cookie = session_cookie(user)
+    call(lane[0], HTTP_COOKIE=cookie)
+    monkeypatch.setattr(health, "default_route", lambda: (health.REPLICA, health.REASON_OK))
+    monkeypatch.setattr(snapshot, "replica_position", lambda: "0-1-500")
+    return cookie
+
+
 @pytest.mark.parametrize(
     ("gtid", "lane_answers"),
     [
@@ -138,28 +150,18 @@ def _signed_gtid(gtid: str) -> str:
     ],
 )
 def test_a_read_your_writes_cookie_is_served_here_only_when_the_replica_holds_it(
-    lane, user, monkeypatch, gtid, lane_answers
+    lane, on_a_replica_at_0_1_500, gtid, lane_answers
 ):
-    from replication import health, snapshot
-
     fast, django = lane
-    cookie = session_cookie(user)
-    call(fast, HTTP_COOKIE=cookie)
-    monkeypatch.setattr(health, "default_route", lambda: (health.REPLICA, health.REASON_OK))
-    monkeypatch.setattr(snapshot, "replica_position", lambda: "0-1-500")
+    cookie = on_a_replica_at_0_1_500
     answer = call(fast, HTTP_COOKIE=f"{cookie}; {_signed_gtid(gtid)}")
     assert answer.status_code == 200
     assert django.calls == (1 if lane_answers else 2)
 
 
-def test_a_forged_read_your_writes_cookie_is_ignored_as_django_ignores_it(lane, user, monkeypatch):
-    from replication import health, snapshot
-
+def test_a_forged_read_your_writes_cookie_is_ignored_as_django_ignores_it(lane, on_a_replica_at_0_1_500):
     fast, django = lane
-    cookie = session_cookie(user)
-    call(fast, HTTP_COOKIE=cookie)
-    monkeypatch.setattr(health, "default_route", lambda: (health.REPLICA, health.REASON_OK))
-    monkeypatch.setattr(snapshot, "replica_position", lambda: "0-1-500")
+    cookie = on_a_replica_at_0_1_500
     answer = call(fast, HTTP_COOKIE=f"{cookie}; {consistency.COOKIE_NAME}=0-1-900:forged")
     assert answer.status_code == 200 and django.calls == 1
 
