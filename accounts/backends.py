@@ -5,6 +5,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from accounts.identifiers import user_by_identifier
+from replication import use_primary
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -24,7 +25,8 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         user_model = get_user_model()
-        user = user_by_identifier(user_model._default_manager.using("default"), username)
+        with use_primary("sign-in"):
+            user = user_by_identifier(user_model._default_manager.all(), username)
         if user is None:
             # Run the hasher anyway so a missing account takes as long as a wrong password.
             user_model().set_password(password)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from replication import primary_atomic
 
 
 def user_create(
@@ -31,7 +32,7 @@ def user_create(
         errors["password"] = exc.error_list
     user.set_password(password or "")
     try:
-        with transaction.atomic(using="default"):
+        with primary_atomic():
             try:
                 user.full_clean()
             except ValidationError as exc:
@@ -39,7 +40,7 @@ def user_create(
                     errors.setdefault(field, []).extend(field_errors)
             if errors:
                 raise ValidationError(errors)
-            user.save(using="default")
+            user.save()
     except IntegrityError as exc:
         raise _duplicate_user_error(exc) from exc
     return user

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from accounts.identifiers import user_by_identifier
 from accounts.models import User
+from replication import use_primary
 
 # AccessAttempt.username holds 255 characters.
 MAX_KEY_LENGTH = 150
@@ -26,7 +27,8 @@ def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -
     identifier = str(raw).strip().lower()
     if not identifier:
         return ""
-    user = user_by_identifier(User.objects.using("default").only("username"), identifier)
+    with use_primary("lockout"):
+        user = user_by_identifier(User.objects.only("username"), identifier)
     if user is not None:
         return user.username.lower()
     if len(identifier) > MAX_KEY_LENGTH:

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from accounts.services import user_create
+from replication import use_primary
 
 
 class Command(BaseCommand):
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         bootstrap = settings.BOOTSTRAP_ADMIN
         username = options["username"] or bootstrap["username"]
         email = options["email"] or bootstrap["email"]
-        if User.objects.using("default").filter(username__iexact=username).exists():
+        with use_primary("command"):
+            exists = User.objects.filter(username__iexact=username).exists()
+        if exists:
             self.stdout.write(f"admin account {username!r} already exists; left as is")
             return
         password = bootstrap["password"]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from replication import use_primary
 from salas.models import Sala
 from salas.services import sala_create
 
@@ -26,13 +27,15 @@ class Command(BaseCommand):
         parser.add_argument("--owner", default="admin", help="Username of the rooms' owner.")
 
     def handle(self, *args: Any, owner: str, **options: Any) -> None:
-        user = User.objects.using("default").filter(username__iexact=owner).first()
+        with use_primary("command"):
+            user = User.objects.filter(username__iexact=owner).first()
         if user is None:
             raise CommandError(f"no user {owner!r}: run `manage.py ensure_admin` first")
         created = 0
         for nombre, codigo, capacidad in DEMO_ROOMS:
-            if Sala.objects.using("default").filter(codigo__iexact=codigo).exists():
-                continue
+            with use_primary("command"):
+                if Sala.objects.filter(codigo__iexact=codigo).exists():
+                    continue
             try:
                 sala_create(owner=user, nombre=nombre, codigo=codigo, capacidad=capacidad)
             except ValidationError as exc:
