@@ -118,8 +118,9 @@ def read_checked(alias: str, read: Callable[[], T]) -> T:
     made once more; a failure then, or on a fresh connection, is the server's.
     """
     connection = connections[alias]
-    reused = connection.connection is not None and not connection.health_check_done
-    connection.health_check_done = True  # this request's check is the read below
+    # health_check_done: Django's (4.1+), missing from django-stubs' BaseDatabaseWrapper.
+    reused = connection.connection is not None and not connection.health_check_done  # type: ignore[attr-defined]
+    connection.health_check_done = True  # type: ignore[attr-defined]  # this request's check is the read below
     try:
         return read()
     except (OperationalError, InterfaceError):
@@ -132,7 +133,7 @@ def read_checked(alias: str, read: Callable[[], T]) -> T:
 class CsrfCheck(CsrfViewMiddleware):
     """Django's CSRF check, telling the lane "no" instead of rendering the refusal (Django will)."""
 
-    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+    def _reject(self, request: HttpRequest, reason: str) -> str:
         return reason
 
 

@@ -25,7 +25,8 @@ class ReadRoutingMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         route = self._choose_route(request)
-        request.read_route = route
+        # A per-request attribute, as Django's own middleware set them; read back with getattr().
+        request.read_route = route  # type: ignore[attr-defined]
         with state.routed(route), connections[PRIMARY].execute_wrapper(_spy_on_writes):
             response = self.get_response(request)
             if route.wrote:
