@@ -68,7 +68,8 @@ class RoomCreateLane:
                     sala = services.sala_create_if_owner_unchanged(owner=owner, **fields)
             except ValidationError:
                 return None  # bad data or a taken code: nothing written
-            except Exception as exc:
+            # Any failure: once the INSERT was sent its outcome is unknown, and _failed() decides.
+            except Exception as exc:  # noqa: BLE001 - logged by _failed(); never a silent result
                 return self._failed(exc, sent, headers)
             if sala is None:
                 self._owners.pop(session)
