@@ -30,7 +30,7 @@ class ReadRoutingMiddleware:
         with state.routed(route), connections[PRIMARY].execute_wrapper(_spy_on_writes):
             response = self.get_response(request)
             if route.wrote:
-                consistency.remember_write(response)
+                consistency.set_write_position_cookie(response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
