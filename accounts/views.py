@@ -15,7 +15,14 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import LoginForm, RegisterForm
 from accounts.models import User
 from accounts.services import user_create
-from core.http import ApiError, api_view, json_error, json_response, parse_json_object
+from core.http import (
+    ApiError,
+    AuthenticatedHttpRequest,
+    api_view,
+    json_error,
+    json_response,
+    parse_json_object,
+)
 from core.views import error_response
 from reservas.feeds import feed_url
 
@@ -102,7 +109,7 @@ def logout_api(request: HttpRequest) -> HttpResponse:
 
 
 @api_view(["GET"])
-def me_api(request: HttpRequest) -> HttpResponse:
+def me_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The calendar feed's URL, so that an API client can find it.
     return json_response({**user_to_dict(request.user), "ical": feed_url(request, request.user)})
 

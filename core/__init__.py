@@ -1,0 +1,4 @@
+"""The HTTP contract the apps share: JSON errors, 503 on outages, X-Node/CSP headers, memos, check_balance.
+
+Not here: domain logic (rooms, users, bookings) and the choice of database (replication/).
+"""

@@ -63,7 +63,7 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
-def unavailable_message(method: str, exception: Exception) -> str:
+def unavailable_message(method: str | None, exception: Exception) -> str:
     """What a 503 tells the user, in the active language."""
     if _is_read_only_error(exception):
         return _("La base de datos principal no admite escrituras ahora mismo.")

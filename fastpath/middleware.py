@@ -3,7 +3,7 @@
 Django's handler still runs around it: the request object, request_started and
 request_finished (connections aged by CONN_MAX_AGE, closed after errors), and
 the WSGI response; a pooled connection found dead is reconnected as Django's
-health check would (fastpath.mirror.read_checked). What the lane skips is the
+health check would (fastpath.mirror.read_on_healthy_connection). What the lane skips is the
 rest of the middleware and the view; their headers are replayed from Django's
 own answer to the same kind of request (fastpath.mirror.RecordedHeaders).
 """

@@ -1,15 +1,15 @@
 """The pieces of Django the lanes stand in for, each mirroring one named piece of Django.
 
-| here                  | Django                                                             |
-|-----------------------|--------------------------------------------------------------------|
-| session_from_cookie   | SessionMiddleware + accounts.sessions (the configured engine)      |
-| session_user          | django.contrib.auth.get_user (backend, session hash; current key)  |
-| host_allowed          | HttpRequest.get_host() against ALLOWED_HOSTS (400 otherwise)       |
-| csrf_cookie_kept      | CsrfViewMiddleware.process_request: a malformed cookie is replaced |
-| CsrfCheck             | CsrfViewMiddleware.process_view (Django's own class)               |
-| RecordedHeaders       | every response middleware: headers of Django's own answer, replayed |
-| has_language_cookie   | LocaleMiddleware: the cookie's language wins over Accept-Language  |
-| read_checked          | CONN_HEALTH_CHECKS: a pooled connection found dead is reconnected  |
+| here                       | Django                                                              |
+|----------------------------|---------------------------------------------------------------------|
+| session_from_cookie        | SessionMiddleware + accounts.sessions (the configured engine)       |
+| session_user               | django.contrib.auth.get_user (backend, session hash; current key)   |
+| host_allowed               | HttpRequest.get_host() against ALLOWED_HOSTS (400 otherwise)        |
+| csrf_cookie_kept           | CsrfViewMiddleware.process_request: a malformed cookie is replaced  |
+| CsrfCheck                  | CsrfViewMiddleware.process_view (Django's own class)                |
+| RecordedHeaders            | every response middleware: headers of Django's own answer, replayed |
+| has_language_cookie        | LocaleMiddleware: the cookie's language wins over Accept-Language   |
+| read_on_healthy_connection | CONN_HEALTH_CHECKS: a pooled connection found dead is reconnected   |
 
 Every memo here is keyed by what clients send, so each is bounded in bytes.
 """
@@ -108,7 +108,7 @@ def csrf_cookie_kept(value: str | None) -> bool:
     )
 
 
-def read_checked(alias: str, read: Callable[[], T]) -> T:
+def read_on_healthy_connection(alias: str, read: Callable[[], T]) -> T:
     """read(), on a connection Django's health check would have passed, without its extra round trip.
 
     Django pings a pooled connection before its first use in each request
@@ -118,8 +118,9 @@ def read_checked(alias: str, read: Callable[[], T]) -> T:
     made once more; a failure then, or on a fresh connection, is the server's.
     """
     connection = connections[alias]
-    reused = connection.connection is not None and not connection.health_check_done
-    connection.health_check_done = True  # this request's check is the read below
+    # health_check_done: Django's (4.1+), missing from django-stubs' BaseDatabaseWrapper.
+    reused = connection.connection is not None and not connection.health_check_done  # type: ignore[attr-defined]
+    connection.health_check_done = True  # type: ignore[attr-defined]  # this request's check is the read below
     try:
         return read()
     except (OperationalError, InterfaceError):
@@ -132,7 +133,7 @@ def read_checked(alias: str, read: Callable[[], T]) -> T:
 class CsrfCheck(CsrfViewMiddleware):
     """Django's CSRF check, telling the lane "no" instead of rendering the refusal (Django will)."""
 
-    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+    def _reject(self, request: HttpRequest, reason: str) -> str:
         return reason
 
 

@@ -58,27 +58,30 @@ class RoomCreateLane:
         if headers is None or not _small_body(request):
             return None
         with state.routed(state.ReadRoute(state.PRIMARY, "write-request")):
-            checked = self._checked(request)
-            if checked is None:
+            accepted = self._session_owner_and_fields(request)
+            if accepted is None:
                 return None
-            session, owner, fields = checked
+            session, owner, fields = accepted
             sent = _WriteSent()
             try:
                 with primary_connection().execute_wrapper(sent):
                     sala = services.sala_create_if_owner_unchanged(owner=owner, **fields)
             except ValidationError:
                 return None  # bad data or a taken code: nothing written
-            except Exception as exc:
+            # Any failure: once the INSERT was sent its outcome is unknown, and _failed() decides.
+            except Exception as exc:  # noqa: BLE001 - logged by _failed(); never a silent result
                 return self._failed(exc, sent, headers)
             if sala is None:
                 self._owners.pop(session)
                 return None
             body = json_response(selectors.sala_to_dict(sala)).content
             response = mirror.RecordedHeaders.replay(headers, body, 201)
-            consistency.remember_write(response)
+            consistency.set_write_position_cookie(response)
             return response
 
-    def _checked(self, request: HttpRequest) -> tuple[mirror.Session, Any, dict[str, Any]] | None:
+    def _session_owner_and_fields(
+        self, request: HttpRequest
+    ) -> tuple[mirror.Session, Any, dict[str, Any]] | None:
         """The session's user and the room, when the lane may write it; None leaves it to Django."""
         cookies = request.COOKIES
         # A 32-character CSRF cookie is one Django keeps as it is (no new cookie to send).
@@ -169,5 +172,5 @@ def _unavailable(exc: Exception, headers: mirror.Headers) -> HttpResponse:
         body = json_error(503, unavailable_message("POST", exc)).content
     response = mirror.RecordedHeaders.replay(headers, body, 503)
     response["Retry-After"] = RETRY_AFTER_SECONDS
-    consistency.remember_write(response)
+    consistency.set_write_position_cookie(response)
     return response

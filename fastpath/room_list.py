@@ -67,9 +67,9 @@ class RoomListLane:
 
         with state.routed(state.ReadRoute(alias, reason)):
             try:
-                body = mirror.read_checked(alias, read)
+                body = mirror.read_on_healthy_connection(alias, read)
             except DatabaseError as exc:
-                # Not a stale pooled connection (read_checked replaced that): the server failed.
+                # Not a stale pooled connection (read_on_healthy_connection replaced that): the server failed.
                 connections[alias].close()
                 health.server_failed(alias, str(exc))
                 return None

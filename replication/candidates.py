@@ -69,7 +69,13 @@ def choose(candidates: list[Candidate], *, preferred: str | None = None, force: 
             f"{', '.join(unreachable)} cannot be reached: it may hold acknowledged writes the others "
             "lack, so promoting another could lose them (bring it back, or --force to accept the risk)"
         )
-    best = [c for c in safe if all(c.applied.holds(other.applied) for other in safe)]
+    # Every safe candidate has its positions (unsafe_reason() says "no GTID position" otherwise).
+    best = [
+        c
+        for c in safe
+        if c.applied is not None
+        and all(other.applied is not None and c.applied.holds(other.applied) for other in safe)
+    ]
     if not best:
         positions = ", ".join(f"{c.name}={c.applied}" for c in safe)
         raise NoSafeCandidate(f"the replicas have diverged (no one holds all the others have): {positions}")

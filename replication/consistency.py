@@ -71,7 +71,7 @@ def replica_state_covers(token: str, gtid: str) -> bool:
     return covers(connection_flavor(REPLICA), position, gtid)
 
 
-def remember_write(response: HttpResponse) -> None:
+def set_write_position_cookie(response: HttpResponse) -> None:
     """Hand the client a position that covers the write this request just made.
 
     The primary's whole binlog position, read after the request's transaction

@@ -14,6 +14,7 @@ MySQL writes a set, one `uuid:interval[:interval]` per server that wrote
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from replication.sql import Flavor
 
@@ -34,14 +35,16 @@ class MariaPosition:
                 domains[domain] = (server, seq)
         return cls(domains)
 
-    def holds(self, other: MariaPosition) -> bool:
+    def holds(self, other: Position) -> bool:
+        other = _same_flavor(self, other)
         return all(
             domain in self.domains and self.domains[domain][1] >= seq
             for domain, (_, seq) in other.domains.items()
         )
 
-    def missing_from(self, other: MariaPosition) -> int:
+    def missing_from(self, other: Position) -> int:
         """How many transactions of this position `other` lacks (by sequence numbers)."""
+        other = _same_flavor(self, other)
         return sum(
             max(0, seq - other.domains.get(domain, (0, 0))[1]) for domain, (_, seq) in self.domains.items()
         )
@@ -67,14 +70,16 @@ class MysqlPosition:
                 sets.setdefault(uuid.lower(), []).append((int(low), int(high or low)))
         return cls({uuid: _merged(intervals) for uuid, intervals in sets.items()})
 
-    def holds(self, other: MysqlPosition) -> bool:
+    def holds(self, other: Position) -> bool:
+        other = _same_flavor(self, other)
         return all(
             any(low >= a and high <= b for a, b in self.sets.get(uuid, ()))
             for uuid, intervals in other.sets.items()
             for low, high in intervals
         )
 
-    def missing_from(self, other: MysqlPosition) -> int:
+    def missing_from(self, other: Position) -> int:
+        other = _same_flavor(self, other)
         count = 0
         for uuid, intervals in self.sets.items():
             theirs = other.sets.get(uuid, ())
@@ -124,6 +129,14 @@ def _merged(intervals: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 
 Position = MariaPosition | MysqlPosition
+P = TypeVar("P", MariaPosition, MysqlPosition)
+
+
+def _same_flavor(own: P, other: Position) -> P:
+    """`other`, once it is known to be of `own`'s flavour: positions of two flavours never compare."""
+    if not isinstance(other, type(own)):
+        raise TypeError(f"cannot compare a {type(own).__name__} with a {type(other).__name__}")
+    return other
 
 
 def parse(flavor: Flavor, text: str | None) -> Position:

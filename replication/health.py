@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -23,6 +23,9 @@ from django.db import DatabaseError, connections
 from replication import topology
 from replication.sql import Flavor, ReplicaStatus, detect_flavor, parse_replica_status, show_replica_status
 from replication.state import PRIMARY, REPLICA
+
+if TYPE_CHECKING:
+    from django.db.backends.mysql.base import DatabaseWrapper as MySQLDatabaseWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +77,9 @@ class _Cached(Generic[T]):
         if not force and self._value is not None and now < self._expires:
             return self._value
         if not self._lock.acquire(blocking=self._value is None or force):
-            return self._value  # another thread is checking; the last verdict stands
+            # Only a non-blocking try fails, and only while there is a verdict: another
+            # thread is checking, the last verdict stands.
+            return cast(T, self._value)
         try:
             self._value = self._compute()
             self._expires = time.monotonic() + settings.REPLICA_HEALTH_TTL_SECONDS
@@ -107,7 +112,8 @@ def primary_health() -> PrimaryHealth:
 
 
 def connection_flavor(alias: str) -> Flavor:
-    connection = connections[alias]
+    # Every alias here is Django's MySQL backend (MariaDB or MySQL).
+    connection = cast("MySQLDatabaseWrapper", connections[alias])
     connection.ensure_connection()
     return detect_flavor(connection.mysql_server_info)
 

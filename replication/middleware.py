@@ -24,12 +24,13 @@ class ReadRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        route = self._choose_route(request)
-        request.read_route = route
+        route = self.choose_route(request)
+        # A per-request attribute, as Django's own middleware set them; read back with getattr().
+        request.read_route = route  # type: ignore[attr-defined]
         with state.routed(route), connections[PRIMARY].execute_wrapper(_spy_on_writes):
             response = self.get_response(request)
             if route.wrote:
-                consistency.remember_write(response)
+                consistency.set_write_position_cookie(response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -54,7 +55,7 @@ class ReadRoutingMiddleware:
         for alias in failed:
             connections[alias].close()
             health.server_failed(alias, str(exception))
-        retry = self._choose_route(request)
+        retry = self.choose_route(request)
         fit = health.primary_health().reachable if retry.alias == PRIMARY else health.replica_health().usable
         if retry.alias in failed or not fit:
             return None  # DatabaseUnavailableMiddleware answers 503
@@ -73,7 +74,8 @@ class ReadRoutingMiddleware:
         return response
 
     @classmethod
-    def _choose_route(cls, request: HttpRequest) -> state.ReadRoute:
+    def choose_route(cls, request: HttpRequest) -> state.ReadRoute:
+        """Where this request's reads go, and why (the reason /api/status and the logs show)."""
         if request.method not in SAFE_METHODS:
             # A write needs the primary anyway; its reads (the session user, the
             # row it edits) come from there too, so a replica dying mid-request

@@ -120,7 +120,7 @@ def _wait_for_ack_path(primary: Server, say: Say, timeout: float = 3.0) -> None:
 
 
 def _record(
-    current: topology.Topology, kind: str, old: str, new: str, reason: str, seconds: float, position: str
+    current: topology.Topology, *, kind: str, old: str, new: str, reason: str, seconds: float, position: str
 ) -> Outcome:
     change = {
         "kind": kind,
@@ -141,7 +141,7 @@ def switchover(to: str, say: Say) -> Outcome:
         return _switchover(current, to, say)
 
 
-def _switchover(current: topology.Topology, to: str, say: Say) -> Outcome:
+def _switchover(current: topology.Topology, to: str, say: Say) -> Outcome:  # noqa: PLR0912 - one step per branch, in order
     servers = {s.name: s for s in all_servers()}
     old_name = current.primary
     if to not in servers:
@@ -182,7 +182,13 @@ def _switchover(current: topology.Topology, to: str, say: Say) -> Outcome:
         _wait_for_ack_path(new, say)
         seconds = time.monotonic() - fenced_at
         return _record(
-            current, "switchover", old_name, to, "planned (manage.py switchover)", seconds, position
+            current,
+            kind="switchover",
+            old=old_name,
+            new=to,
+            reason="planned (manage.py switchover)",
+            seconds=seconds,
+            position=position,
         )
     except (ServerUnreachable, MySQLdb.Error) as exc:
         raise PromotionError(f"switchover failed: {exc}") from exc
@@ -235,7 +241,9 @@ def failover(say: Say, *, to: str | None = None, force: bool = False, reason: st
         return _failover(current, say, to=to, force=force, reason=reason)
 
 
-def _failover(current: topology.Topology, say: Say, *, to: str | None, force: bool, reason: str) -> Outcome:
+def _failover(  # noqa: PLR0912 - one step per branch, in order
+    current: topology.Topology, say: Say, *, to: str | None, force: bool, reason: str
+) -> Outcome:
     servers = {s.name: s for s in all_servers()}
     old_name = current.primary
     old = servers[old_name]
@@ -285,7 +293,15 @@ def _failover(current: topology.Topology, say: Say, *, to: str | None, force: bo
         _wait_for_ack_path(new, say)
         seconds = time.monotonic() - started
         full_reason = f"{reason}; {choice.reason}"
-        return _record(current, "failover", old_name, new.name, full_reason, seconds, position)
+        return _record(
+            current,
+            kind="failover",
+            old=old_name,
+            new=new.name,
+            reason=full_reason,
+            seconds=seconds,
+            position=position,
+        )
     except MySQLdb.Error as exc:
         raise PromotionError(f"failover failed: {exc}") from exc
     finally:

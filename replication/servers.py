@@ -35,7 +35,14 @@ class Server:
     name: str
     url: str
     connection: Any = field(default=None, repr=False)
-    flavor: Flavor | None = None
+    detected_flavor: Flavor | None = None  # set by connect()
+
+    @property
+    def flavor(self) -> Flavor:
+        """The server's SQL dialect, as connect() detected it."""
+        if self.detected_flavor is None:
+            raise ServerUnreachable(f"{self.name} ({self.address}): not connected")
+        return self.detected_flavor
 
     @property
     def address(self) -> str:
@@ -65,7 +72,7 @@ class Server:
             )
         except MySQLdb.Error as exc:
             raise ServerUnreachable(f"{self.name} ({self.address}) is unreachable: {exc}") from exc
-        self.flavor = detect_flavor(self.scalar("SELECT VERSION()"))
+        self.detected_flavor = detect_flavor(self.scalar("SELECT VERSION()"))
         return self
 
     def execute(self, sql: str, params: Any = None) -> None:

@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -210,13 +210,22 @@ def read_preference() -> str:
     return settings.READ_PREFERENCE
 
 
-@contextlib.contextmanager
-def changing(*, blocking: bool = True) -> Iterator[Topology | None]:
+@overload
+def changing(*, blocking: Literal[True] = True) -> contextlib.AbstractContextManager[Topology]: ...
+@overload
+def changing(*, blocking: bool) -> contextlib.AbstractContextManager[Topology | None]: ...
+def changing(*, blocking: bool = True) -> contextlib.AbstractContextManager[Topology | None]:
     """Hold the topology lock (one change at a time, across processes) and yield the current one.
 
     Non-blocking, yields None when another process holds it (the monitor then
-    leaves the servers alone: a switchover or failover is half done).
+    leaves the servers alone: a switchover or failover is half done). Blocking,
+    it always yields a Topology (the overloads say so to the type checker).
     """
+    return _holding_lock(blocking)
+
+
+@contextlib.contextmanager
+def _holding_lock(blocking: bool) -> Iterator[Topology | None]:
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "a+") as lock:

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.http import ApiError, api_view, json_response, parse_json_object
+from core.http import ApiError, AuthenticatedHttpRequest, api_view, json_response, parse_json_object
 from reservas import feeds, params, selectors, services
 from reservas.models import Reserva
 from reservas.recurrence import repeticion_from_data
@@ -61,7 +61,7 @@ def reserva_create_api(request: HttpRequest) -> HttpResponse:
 
 
 @api_view(["GET", "DELETE"])
-def reserva_detail_api(request: HttpRequest, pk: int) -> HttpResponse:
+def reserva_detail_api(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reserva = selectors.reserva_get(pk=pk)
     if request.method == "GET":
         return json_response(selectors.reserva_to_dict(reserva))
@@ -73,7 +73,7 @@ def reserva_detail_api(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @api_view(["GET"])
-def reserva_mias_api(request: HttpRequest) -> HttpResponse:
+def reserva_mias_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     desde, hasta = params.window(request.GET, default_days=None)
     reservas = selectors.reservas_de_usuario(usuario=request.user, desde=desde, hasta=hasta)
     return json_response({"reservas": [selectors.reserva_to_dict(r) for r in reservas]})
@@ -116,7 +116,7 @@ def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
 
 
 @api_view(["GET"])
-def ical_url_api(request: HttpRequest) -> HttpResponse:
+def ical_url_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     return json_response({"ical": feeds.feed_url(request, request.user)})
 
 

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -42,8 +43,9 @@ class ReservaForm(_Interval, forms.Form):
         label=_("Número de veces"), min_value=1, max_value=MAX_OCCURRENCES, required=False, initial=1
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("repetir") and not data.get("veces"):
             self.add_error("veces", _("¿Cuántas veces?"))
         return data
@@ -62,8 +64,9 @@ class BuscarForm(_Interval, forms.Form):
         label=_("Capacidad mínima"), min_value=1, max_value=10_000, required=False
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("hora_inicio") and data.get("hora_fin") and data["hora_fin"] <= data["hora_inicio"]:
             self.add_error("hora_fin", _("El fin debe ser posterior al inicio."))
         return data

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import islice
-from typing import Any
+from typing import Any, Literal
 
 from dateutil.rrule import DAILY, WEEKLY, rrule
 from django.core.exceptions import ValidationError
@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MAX_OCCURRENCES = 52
-FRECUENCIAS = {"diaria": DAILY, "semanal": WEEKLY}
+# rrule() takes its frequency as one of the constants YEARLY (0) .. SECONDLY (6).
+FRECUENCIAS: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {"diaria": DAILY, "semanal": WEEKLY}
 _FIELDS = {"frecuencia", "intervalo", "veces", "hasta"}
 
 Slot = tuple[datetime, datetime]

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.http import AuthenticatedHttpRequest
 from reservas import feeds, params, selectors, services
 from reservas.forms import BuscarForm, ReservaForm
 from salas.models import Sala
@@ -26,7 +27,11 @@ FREE_PAGE_SIZE = 50
 
 
 def sala_page_context(
-    request: HttpRequest, sala: Sala, *, form: ReservaForm | None = None, conflictos: list | None = None
+    request: AuthenticatedHttpRequest,
+    sala: Sala,
+    *,
+    form: ReservaForm | None = None,
+    conflictos: list | None = None,
 ) -> dict[str, Any]:
     """What the room's page shows: the room, its week of bookings and the booking form."""
     monday = _week_param(request.GET.get("semana"))
@@ -58,7 +63,7 @@ def sala_page_context(
 
 @login_required
 @require_POST
-def reserva_create_page(request: HttpRequest, codigo: str) -> HttpResponse:
+def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
     sala = sala_get(codigo=codigo)
     form = ReservaForm(request.POST)
     conflictos: list = []
@@ -97,7 +102,7 @@ def reserva_create_page(request: HttpRequest, codigo: str) -> HttpResponse:
 
 
 @login_required
-def mis_reservas(request: HttpRequest) -> HttpResponse:
+def mis_reservas(request: AuthenticatedHttpRequest) -> HttpResponse:
     reservas = selectors.reservas_de_usuario(usuario=request.user, desde=timezone.now())
     context = {"reservas": reservas, "feed_url": feeds.feed_url(request, request.user)}
     return render(request, "reservas/mis_reservas.html", context)
@@ -105,7 +110,7 @@ def mis_reservas(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reserva_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+def reserva_cancel_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reserva = selectors.reserva_get(pk=pk)
     count = services.reserva_cancel(
         reserva=reserva, actor=request.user, serie=request.POST.get("serie") == "1"
@@ -119,7 +124,7 @@ def reserva_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feed_rotate_page(request: HttpRequest) -> HttpResponse:
+def feed_rotate_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     feeds.feed_rotate(user=request.user)
     messages.success(request, _("Enlace de calendario renovado: el anterior ya no funciona."))
     return redirect("reservas:mias")

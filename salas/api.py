@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import orjson
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
-from core.http import JSON_CONTENT_TYPE, ApiError, api_view, json_response, parse_json_object
+from core.http import (
+    JSON_CONTENT_TYPE,
+    ApiError,
+    AuthenticatedHttpRequest,
+    api_view,
+    json_response,
+    parse_json_object,
+)
 from replication import StateCache
 from salas import selectors, services
 
@@ -23,7 +31,7 @@ _pages: StateCache[bytes] = StateCache()
 
 
 @api_view(["POST"])
-def sala_create_api(request: HttpRequest) -> HttpResponse:
+def sala_create_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = parse_json_object(request)
     missing = {name: [_("Este campo es obligatorio.")] for name in CREATE_FIELDS if data.get(name) is None}
     unknown = {name: [_("Campo desconocido.")] for name in data if name not in CREATE_FIELDS}
@@ -86,7 +94,7 @@ def sala_list_cache_clear() -> None:
 
 
 @api_view(["GET", "PATCH", "DELETE"])
-def sala_detail_api(request: HttpRequest, codigo: str) -> HttpResponse:
+def sala_detail_api(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
     sala = selectors.sala_get(codigo=codigo)
     if request.method == "GET":
         return json_response(selectors.sala_to_dict(sala))
@@ -104,6 +112,10 @@ def sala_detail_api(request: HttpRequest, codigo: str) -> HttpResponse:
     return json_response(selectors.sala_to_dict(sala))
 
 
+@overload
+def _int_param(query: QueryDict, name: str, *, default: int, minimum: int, maximum: int) -> int: ...
+@overload
+def _int_param(query: QueryDict, name: str, *, default: None, minimum: int, maximum: int) -> int | None: ...
 def _int_param(query: QueryDict, name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":

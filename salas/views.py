@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.http import AuthenticatedHttpRequest
 from core.views import error_response
 from reservas.views import sala_page_context
 from salas import selectors, services
@@ -40,7 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sala_create(request: HttpRequest) -> HttpResponse:
+def sala_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SalaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,7 +55,7 @@ def sala_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sala_detail(request: HttpRequest, codigo: str) -> HttpResponse:
+def sala_detail(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
     sala = selectors.sala_get(codigo=codigo)
     # The room's page is also where it is booked: its week calendar and form.
     return render(request, "salas/sala_detail.html", sala_page_context(request, sala))
@@ -62,7 +63,7 @@ def sala_detail(request: HttpRequest, codigo: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sala_edit(request: HttpRequest, codigo: str) -> HttpResponse:
+def sala_edit(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
     sala = selectors.sala_get(codigo=codigo)
     if not services.sala_can_manage(user=request.user, sala=sala):
         raise PermissionDenied
@@ -83,7 +84,7 @@ def sala_edit(request: HttpRequest, codigo: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sala_delete(request: HttpRequest, codigo: str) -> HttpResponse:
+def sala_delete(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
     sala = selectors.sala_get(codigo=codigo)
     if not services.sala_can_manage(user=request.user, sala=sala):
         raise PermissionDenied

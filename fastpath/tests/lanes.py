@@ -33,7 +33,7 @@ class LaneUnderTest(WSGIHandler):
 
 class Answer:
     def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
-        self.status_code = int(status.split()[0])
+        self.status_code = int(status.split(maxsplit=1)[0])
         self.headers = headers
         self.body = body
 

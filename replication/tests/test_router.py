@@ -56,5 +56,5 @@ def test_write_requests_read_from_the_primary(rf, settings):
 
     settings.READ_REPLICA_ENABLED = True
     for method in ("POST", "PATCH", "DELETE"):
-        route = ReadRoutingMiddleware._choose_route(rf.generic(method, "/sala/create"))
+        route = ReadRoutingMiddleware.choose_route(rf.generic(method, "/sala/create"))
         assert (route.alias, route.reason) == ("default", "write-request")

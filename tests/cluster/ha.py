@@ -50,6 +50,7 @@ def manage(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
     report(f"manage.py {' '.join(args)} -> exit {result.returncode} ({time.monotonic() - started:.1f}s)")
     if result.returncode != 0:

@@ -104,6 +104,7 @@ class Supervisor:
             capture_output=True,
             text=True,
             timeout=120,
+            check=False,
         )
         return result.stdout + result.stderr
 

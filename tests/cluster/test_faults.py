@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("healthy_cluster")]
 
 
 def _children(pid: int) -> list[int]:
-    output = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    output = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
     return [int(p) for p in output.split()]
 
 

@@ -213,7 +213,7 @@ def test_writes_get_503_while_the_primary_is_down_and_work_after(healthy_cluster
             assert session.get(f"{NGINX}/sala/all", timeout=10).status_code == 200
     finally:
         supervisor.start("db1")
-    wait_until(lambda: DBS["db1"].alive(), timeout=60, what="db1 back")
+    wait_until(DBS["db1"].alive, timeout=60, what="db1 back")
     response = wait_until(
         lambda: (
             (

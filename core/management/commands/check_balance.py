@@ -28,6 +28,8 @@ class Command(BaseCommand):
         if requests < 1:
             raise CommandError("--requests must be at least 1")
         parts = urlsplit(url)
+        if not parts.hostname:
+            raise CommandError(f"--url needs a host: {url!r}")
         path = parts.path or "/"
         counts: Counter[str] = Counter()
         failures: Counter[str] = Counter()
