@@ -116,7 +116,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[int, int, int] | None = None
+        self._key: tuple[str, int, int, int] | None = None
         self._value: Topology | None = None
         self._checked = 0.0
 
@@ -129,12 +129,20 @@ class _Reader:
         # at the file at most every RECHECK_SECONDS. A switchover fences the old
         # primary before it changes the record, so a write in that instant is
         # refused by the server (read-only: a 503), never written to it.
-        if self._value is not None and now - self._checked < RECHECK_SECONDS:
+        # The file's name is part of what was read: another TOPOLOGY_FILE (a test's)
+        # is another record, never answered from this one's memory.
+        path = settings.TOPOLOGY_FILE
+        if (
+            self._value is not None
+            and now - self._checked < RECHECK_SECONDS
+            and self._key is not None
+            and self._key[0] == path
+        ):
             return self._value
         self._checked = now
         try:
-            info = os.stat(settings.TOPOLOGY_FILE)  # a str: no Path built on this hot path
-            key = (info.st_ino, info.st_mtime_ns, info.st_size)
+            info = os.stat(path)  # a str: no Path built on this hot path
+            key: tuple[str, int, int, int] | None = (path, info.st_ino, info.st_mtime_ns, info.st_size)
         except FileNotFoundError:
             key = None
         if self._value is not None and key == self._key:

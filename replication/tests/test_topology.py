@@ -35,3 +35,19 @@ def test_the_failover_hold_expires(settings, tmp_path):
     old = topology.hold_path().stat().st_mtime - topology.HOLD_MAX_AGE_SECONDS - 1
     os.utime(topology.hold_path(), (old, old))
     assert not topology.failover_held()
+
+
+def test_another_record_file_is_read_at_once_whatever_was_remembered(settings, tmp_path):
+    """The record is re-read at most every RECHECK_SECONDS, but never across files.
+
+    A test's record naming db2 once outlived the test by those 50 ms: the next
+    test's connection went to the real db2, a read-only replica, as an admin
+    that may write there (an errant transaction that broke replication).
+    """
+    settings.DATABASE_SERVERS = {"db1": "h1:3306", "db2": "h2:3306", "db3": "h3:3306"}
+    for name, primary in (("a.json", "db2"), ("b.json", "db3")):
+        (tmp_path / name).write_text(json.dumps({"primary": primary, "epoch": 1}))
+    settings.TOPOLOGY_FILE = str(tmp_path / "a.json")
+    assert topology.current().primary == "db2"
+    settings.TOPOLOGY_FILE = str(tmp_path / "b.json")
+    assert topology.current().primary == "db3"
