@@ -22,8 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.api import Api  # noqa: E402
+from bench.common import require_loopback, say  # noqa: E402
+from bench.config import BALANCER, LIST_ROOMS, PIPELINE_PORTS, REPORTS  # noqa: E402
 from bench.floor import Floor  # noqa: E402
-from bench.run import LIST_ROOMS, REPORTS, Api, ensure_wrk, prepare, require_loopback, run_wrk, say  # noqa: E402
+from bench.rooms import prepare  # noqa: E402
+from bench.wrk import ensure_wrk, run_wrk  # noqa: E402
 
 
 def main() -> int:
@@ -31,7 +35,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--other-tree", type=Path, required=True, help="a checkout of the other version")
-    parser.add_argument("--host", default="http://127.0.0.1:8084")
+    parser.add_argument("--host", default=BALANCER)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
@@ -50,11 +54,17 @@ def main() -> int:
     answer = reader.get(path)
     wrk = ensure_wrk()
     tiers = {
-        "A: this tree": Floor(REPORTS / "pipeline-a", 8092, "salas_project.wsgi:application", as_nodes=True),
-        f"B: {other.name}": Floor(
-            REPORTS / "pipeline-b", 8093, "salas_project.wsgi:application", as_nodes=True, repo=other
+        "A: this tree": Floor(
+            REPORTS / "pipeline-a", PIPELINE_PORTS[0], "salas_project.wsgi:application", as_nodes=True
         ),
-        "floor": Floor(REPORTS / "pipeline-floor", 8094),
+        f"B: {other.name}": Floor(
+            REPORTS / "pipeline-b",
+            PIPELINE_PORTS[1],
+            "salas_project.wsgi:application",
+            as_nodes=True,
+            repo=other,
+        ),
+        "floor": Floor(REPORTS / "pipeline-floor", PIPELINE_PORTS[2]),
     }
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in tiers}
     for round_number in range(1, args.rounds + 1):
