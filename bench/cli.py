@@ -91,7 +91,7 @@ def main() -> int:
         "booking",
         f"bookings under contention: {args.connections} connections over {booking.BOOK_ROOMS} rooms, "
         f"{args.duration} s",
-        lambda: run.booking(api),
+        lambda: run.bookings(api),
     )
     run.step("memory", "memory after the load (RSS)", lambda: run.memory("after"))
     if not args.keep_rooms:
@@ -158,7 +158,7 @@ class Run:
         if found:
             self.results["wrk"] = [asdict(result) for result in found]
 
-    def booking(self, api: Api) -> None:
+    def bookings(self, api: Api) -> None:
         booked = booking.run_booking(self.args, api)
         if booked:
             self.results["booking"] = booked
