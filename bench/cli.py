@@ -66,36 +66,21 @@ def main() -> int:
     pids_before = run.check_cluster()
     if pids_before is None:
         return 1
-    run.step("memory", "memory before the load (RSS)", lambda: run.memory("before"))
-    run.step(
-        "locust", f"locust: {args.users} users, spawn rate {args.spawn_rate}/s, {args.run_time}", run.locust
-    )
+    run.step("memory", lambda: run.memory("before"))
+    run.step("locust", run.locust)
     api = Api(args.host)
-    prepared = run.step("prepare", "bench user and rooms", lambda: rooms.prepare(api))
+    prepared = run.step("prepare", lambda: run.prepare(api))
     if prepared is None:
         say("  cannot go on without the bench user and its rooms")
         return run.finish()
     list_body, probe = prepared
     # Sequential SQL counts first, on a quiet cluster; then the saturating wrk runs.
-    run.step(
-        "sql",
-        f"SQL statements per request ({args.sql_requests} sequential requests each)",
-        lambda: run.sql(api, probe),
-    )
-    run.step(
-        "wrk",
-        f"wrk: {args.connections} connections, {args.threads} threads, {args.duration} s per endpoint",
-        lambda: run.wrk(api, list_body),
-    )
-    run.step(
-        "booking",
-        f"bookings under contention: {args.connections} connections over {booking.BOOK_ROOMS} rooms, "
-        f"{args.duration} s",
-        lambda: run.bookings(api),
-    )
-    run.step("memory", "memory after the load (RSS)", lambda: run.memory("after"))
+    run.step("sql", lambda: run.sql(api, probe))
+    run.step("wrk", lambda: run.wrk(api, list_body))
+    run.step("booking", lambda: run.bookings(api))
+    run.step("memory", lambda: run.memory("after"))
     if not args.keep_rooms:
-        run.step("cleanup", "cleanup", lambda: run.cleanup(api))
+        run.step("cleanup", lambda: run.cleanup(api))
     run.warn_restarts(pids_before)
     return run.finish()
 
@@ -109,11 +94,13 @@ class Run:
         self.results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "args": vars(args)}
         self.locust_code = 0
 
-    def step(self, name: str, title: str, function: Callable[[], Any]) -> Any:
-        """Under its heading, unless --skip names it; an error is recorded and printed, not raised."""
+    def step(self, name: str, function: Callable[[], Any]) -> Any:
+        """One step (it prints its own heading first), unless --skip names it.
+
+        An error a step may fail with is recorded and printed, not raised: the other steps run.
+        """
         if name in self.args.skip:
             return None
-        heading(title)
         try:
             return function()
         except STEP_ERRORS as exc:
@@ -136,34 +123,52 @@ class Run:
         return procfs.service_pids()
 
     def memory(self, label: str) -> None:
+        heading(f"memory {label} the load (RSS)")
         memory = procfs.measure_memory()
         if memory:
             report.print_memory(label, memory)
             self.results[f"memory_{label}"] = memory
 
     def locust(self) -> None:
-        locust = run_locust(self.args)
+        args = self.args
+        heading(f"locust: {args.users} users, spawn rate {args.spawn_rate}/s, {args.run_time}")
+        locust = run_locust(args)
         report.print_locust(locust)
         self.locust_code = locust.exit_code
         self.results["locust"] = {"exit_code": locust.exit_code, "stats": locust.rows}
 
+    def prepare(self, api: Api) -> tuple[bytes, str]:
+        heading("bench user and rooms")
+        return rooms.prepare(api)
+
     def sql(self, api: Api, probe: str) -> None:
+        heading(f"SQL statements per request ({self.args.sql_requests} sequential requests each)")
         found = run_sql_suite(self.args, api, api.reader(), probe)
         if found:
             report.print_sql(found)
             self.results["sql"] = [{**asdict(result), "total": result.total} for result in found]
 
     def wrk(self, api: Api, list_body: bytes) -> None:
+        args = self.args
+        heading(
+            f"wrk: {args.connections} connections, {args.threads} threads, {args.duration} s per endpoint"
+        )
         found = run_wrk_suite(self.args, api, list_body)
         if found:
             self.results["wrk"] = [asdict(result) for result in found]
 
     def bookings(self, api: Api) -> None:
+        args = self.args
+        heading(
+            f"bookings under contention: {args.connections} connections over {booking.BOOK_ROOMS} rooms, "
+            f"{args.duration} s"
+        )
         booked = booking.run_booking(self.args, api)
         if booked:
             self.results["booking"] = booked
 
     def cleanup(self, api: Api) -> None:
+        heading("cleanup")
         deleted = rooms.cleanup_rooms(api)
         say(f"  {deleted} rooms deleted; the {LIST_ROOMS} base rooms stay for the next run")
 
