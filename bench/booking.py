@@ -14,10 +14,18 @@ future bookings cannot be deleted through the API, by design).
 
 from __future__ import annotations
 
+import argparse
 import time
+from dataclasses import asdict
 from typing import Any
 
 import MySQLdb
+
+from bench.api import Api, expect
+from bench.common import BenchError, say
+from bench.config import PRIMARY, dotenv_values
+from bench.sql import Counters
+from bench.wrk import ensure_wrk, run_wrk
 
 BOOK_PREFIX = "BENCH-RES"
 BOOK_ROOMS = 10
@@ -34,11 +42,50 @@ OVERLAPS = """
 """
 
 
+def run_booking(args: argparse.Namespace, api: Api) -> dict[str, Any]:
+    """Confirmed bookings/s through nginx, then the overlapping confirmed pairs on every server."""
+    wrk = ensure_wrk()
+    codes = prepare_rooms(api)
+    counters = Counters(dotenv_values())
+    try:
+        delete_bookings(counters.connections)
+        result = run_wrk(
+            wrk,
+            "POST /reserva/create",
+            api.url("/reserva/create"),
+            args,
+            headers=(
+                f"Cookie: {api.reader().cookie_header(with_gtid=False)}",
+                f"X-CSRFToken: {api.session.cookies.get('csrftoken')}",
+                "Content-Type: application/json",
+            ),
+            extra_env=wrk_env(codes),
+        )
+        if not counters.wait_replicated():
+            say("  warning: the replicas have not caught up with db1 after 60 s; counting anyway")
+        doubles = count_double_bookings(counters.connections)
+        deleted = delete_bookings(counters.connections)
+    finally:
+        counters.close()
+    confirmed = result.created or 0
+    refused = (result.non2xx or 0) + result.socket_errors
+    say(
+        f"  {confirmed / result.seconds:.1f} confirmed bookings/s ({confirmed} confirmed, {refused} not: "
+        f"409 for a taken slot, or errors), {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, "
+        f"p95 {result.p95_ms:.1f} ms"
+    )
+    say(f"  overlapping confirmed pairs afterwards: {doubles} (must be 0 everywhere)")
+    say(f"  {deleted} bench bookings deleted again")
+    if any(doubles.values()):
+        raise BenchError(f"double bookings found: {doubles}")
+    return {**asdict(result), "confirmed_per_s": confirmed / result.seconds, "double_bookings": doubles}
+
+
 def room_codes() -> list[str]:
     return [f"{BOOK_PREFIX}-{n:02d}" for n in range(1, BOOK_ROOMS + 1)]
 
 
-def prepare_rooms(api: Any, expect: Any) -> list[str]:
+def prepare_rooms(api: Api) -> list[str]:
     """The bench user's booking rooms, created once (capacity 25)."""
     codes = room_codes()
     for codigo in codes:
@@ -57,7 +104,7 @@ def wrk_env(codes: list[str]) -> dict[str, str]:
 
 
 def delete_bookings(connections: dict[str, Any]) -> int:
-    with connections["db1"].cursor() as cursor:
+    with connections[PRIMARY].cursor() as cursor:
         cursor.execute(
             "DELETE FROM salas.reservas_reserva "
             "WHERE sala_id IN (SELECT id FROM salas.salas_sala WHERE codigo LIKE %s)",

@@ -31,15 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.cluster import ha  # noqa: E402 - after the path setup
+from bench.common import say  # noqa: E402 - after the path setup
+from bench.config import REPORTS  # noqa: E402
+from tests.cluster import ha  # noqa: E402
 from tests.cluster.harness import DBS, Supervisor, create_room, signed_up_user, unique_code, wait_until  # noqa: E402
-
-REPORTS = ROOT / "reports"
-
-
-def say(message: str) -> None:
-    sys.stdout.write(message + "\n")
-    sys.stdout.flush()
 
 
 class Writers:

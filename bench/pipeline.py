@@ -23,8 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.api import Api  # noqa: E402
+from bench.common import require_loopback, say  # noqa: E402
+from bench.config import BALANCER, LIST_ROOMS, PIPELINE_PORTS, REPORTS  # noqa: E402
 from bench.floor import Floor  # noqa: E402
-from bench.run import LIST_ROOMS, REPORTS, Api, ensure_wrk, prepare, require_loopback, run_wrk, say  # noqa: E402
+from bench.rooms import prepare  # noqa: E402
+from bench.wrk import ensure_wrk, run_wrk  # noqa: E402
 
 
 def main() -> int:
@@ -34,7 +38,7 @@ def main() -> int:
     parser.add_argument(
         "--other-tree", type=Path, help="B: another checkout's nodes (default: the WSGI layer)"
     )
-    parser.add_argument("--host", default="http://127.0.0.1:8084")
+    parser.add_argument("--host", default=BALANCER)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
@@ -47,11 +51,17 @@ def main() -> int:
             parser.error(f"{other} is not a salas checkout")
         shutil.copy(ROOT / ".env", other / ".env")  # same secret key: the same session cookies verify
         version_b = Floor(
-            REPORTS / "pipeline-b", 8093, "salas_project.wsgi:application", as_nodes=True, repo=other
+            REPORTS / "pipeline-b",
+            PIPELINE_PORTS[1],
+            "salas_project.wsgi:application",
+            as_nodes=True,
+            repo=other,
         )
         name_b = f"B: {other.name}"
     else:
-        version_b = Floor(REPORTS / "pipeline-b", 8093, "bench.wsgi_lane:application", as_nodes=True)
+        version_b = Floor(
+            REPORTS / "pipeline-b", PIPELINE_PORTS[1], "bench.wsgi_lane:application", as_nodes=True
+        )
         name_b = "B: lanes as a WSGI layer"
     api = Api(args.host)
     prepare(api)
@@ -62,10 +72,10 @@ def main() -> int:
     wrk = ensure_wrk()
     tiers = {
         "A: first middleware": Floor(
-            REPORTS / "pipeline-a", 8092, "salas_project.wsgi:application", as_nodes=True
+            REPORTS / "pipeline-a", PIPELINE_PORTS[0], "salas_project.wsgi:application", as_nodes=True
         ),
         name_b: version_b,
-        "floor": Floor(REPORTS / "pipeline-floor", 8094),
+        "floor": Floor(REPORTS / "pipeline-floor", PIPELINE_PORTS[2]),
     }
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in tiers}
     for round_number in range(1, args.rounds + 1):
