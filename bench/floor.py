@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-from cluster import cluster
+from cluster import envfile, layout, paths, render, topology
 
 GUNICORN_VARIABLES = ("GUNICORN_WORKERS", "GUNICORN_THREADS")
 
@@ -40,7 +40,7 @@ class Floor:
         app: str = "bench.floor_wsgi:application",
         *,
         as_nodes: bool = False,
-        repo: Path = cluster.REPO,
+        repo: Path = paths.REPO,
     ):
         self.prefix = prefix
         self.repo = repo
@@ -62,11 +62,11 @@ class Floor:
         ]
         recorded.write_text(json.dumps({"body": answer.content.hex(), "headers": headers}))
         env = {**os.environ, "FLOOR_ANSWER": str(recorded), "PYTHONPATH": str(self.repo)}
-        settings = cluster.dotenv_values()
+        settings = envfile.dotenv_values()
         sockets = []
-        for index, node in enumerate(cluster.APPS, start=1):
+        for index, node in enumerate(topology.APPS, start=1):
             node_env = (
-                {**env, **cluster.node_environment(node, settings)}
+                {**env, **render.node_environment(node, settings)}
                 if self.as_nodes
                 else {
                     **env,
@@ -77,10 +77,10 @@ class Floor:
             sock.unlink(missing_ok=True)
             sockets.append(sock)
             command = [
-                str(cluster.VENV_BIN / "gunicorn"),
+                str(paths.VENV_BIN / "gunicorn"),
                 self.app,
                 "--config",
-                str(cluster.GUNICORN_CONF),
+                str(paths.GUNICORN_CONF),
                 "--bind",
                 f"unix:{sock}",
                 "--name",
@@ -93,7 +93,7 @@ class Floor:
                 subprocess.Popen(command, cwd=self.repo, env=node_env, stdout=log, stderr=subprocess.STDOUT)
             )
         values = {
-            "SALAS_NGINX_USER": cluster.NGINX_USER,
+            "SALAS_NGINX_USER": layout.NGINX_USER,
             "SALAS_LISTEN": f"127.0.0.1:{self.port}",
             "SALAS_RUN_DIR": str(self.prefix),
             "SALAS_ERROR_LOG": str(self.prefix / "nginx-error.log"),
@@ -102,7 +102,7 @@ class Floor:
             **{f"SALAS_UPSTREAM_{i}": f"unix:{sock}" for i, sock in enumerate(sockets, start=1)},
         }
         conf = self.prefix / "nginx.conf"
-        conf.write_text(cluster.render(cluster.NGINX_TEMPLATE, values))
+        conf.write_text(render.render(paths.NGINX_TEMPLATE, values))
         deadline = time.monotonic() + 30
         while not all(sock.exists() for sock in sockets):
             if time.monotonic() > deadline:

@@ -75,13 +75,14 @@ except ImportError:  # started with a Python outside the project's venv: re-run 
 sys.path.insert(0, str(ROOT))
 from bench import booking  # noqa: E402
 from bench.floor import Floor  # noqa: E402
-from cluster.cluster import dotenv_values  # noqa: E402
+from cluster import topology  # noqa: E402
+from cluster.envfile import dotenv_values  # noqa: E402
+from tests.credentials import PASSWORD  # noqa: E402
 
 REPORTS = ROOT / "reports"
 WRK_LUA = ROOT / "bench" / "wrk.lua"
-DB_PORTS = {"db1": 3308, "db2": 3309, "db3": 3310}
-APPS = ("app1", "app2", "app3")
-PASSWORD = "Cl4ve-Segura-2026"
+DB_PORTS = {db.name: db.port for db in topology.DATABASES}
+APPS = tuple(app.name for app in topology.APPS)
 BENCH_USER = "salas-bench"
 BENCH_EMAIL = "salas-bench@example.com"
 LIST_ROOMS = 100
@@ -961,7 +962,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--host", default="http://127.0.0.1:8084", help="the balancer (loopback only)")
+    parser.add_argument("--host", default=topology.NGINX_URL, help="the balancer (loopback only)")
     parser.add_argument("--users", type=int, default=20, help="locust users (default 20)")
     parser.add_argument(
         "--spawn-rate", type=float, default=10, help="locust users started per second (default 10)"

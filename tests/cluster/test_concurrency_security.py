@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from cluster.topology import PORTS
 from tests.cluster.harness import (
     DBS,
     NGINX,
@@ -232,7 +233,7 @@ def test_csrf_is_required_through_nginx():
 
 def test_nothing_listens_beyond_loopback():
     output = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout
-    ports = {"3308", "3309", "3310", "5000", "5001", "5002", "8084"}
+    ports = {str(port) for port in PORTS}
     seen = set()
     for line in output.splitlines():
         local = line.split()[3]

@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from replication import ha_sql, sql
 from tests.cluster.harness import (
     DBS,
+    FLAVOR,
     NGINX,
     NODES,
     ROOT,
@@ -74,7 +76,7 @@ def test_replicas_never_write_anything_of_their_own():
     # Every GTID in a replica's binlog came from server 1: no migration, session
     # or stray write ever ran on a replica.
     for name in ("db2", "db3"):
-        position = DBS[name].scalar("SELECT @@GLOBAL.gtid_binlog_pos") or ""
+        position = DBS[name].scalar(ha_sql.written_position(FLAVOR)) or ""
         servers = {part.split("-")[1] for part in position.split(",") if part}
         assert servers <= {"1"}, f"{name} binlog has local writes: {position}"
 
@@ -90,8 +92,8 @@ def test_setup_replication_is_idempotent_on_a_healthy_cluster():
 
 
 def test_setup_replication_reattaches_an_unconfigured_replica():
-    DBS["db3"].query("STOP SLAVE")
-    DBS["db3"].query("RESET SLAVE ALL")
+    for statement in ha_sql.forget_source(FLAVOR):
+        DBS["db3"].query(statement)
     assert DBS["db3"].status() == {}
     result = manage("setup_replication")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -104,7 +106,7 @@ def test_setup_replication_reattaches_an_unconfigured_replica():
 
 def test_replication_status_check_fails_when_a_sql_thread_stops():
     assert manage("replication_status", "--check").returncode == 0
-    DBS["db2"].query("STOP SLAVE SQL_THREAD")
+    DBS["db2"].query(sql.stop_replica(FLAVOR, "sql"))
     result = manage("replication_status", "--check")
     assert result.returncode != 0
     assert "db2" in result.stderr
@@ -157,7 +159,7 @@ def test_reads_fall_back_to_the_primary_when_a_replica_stops_and_return_after(he
     for _ in range(20):
         response = session.get(f"{NODES['app2']}/sala/all", timeout=10)
         assert response.status_code == 200
-    supervisor.start("db2")
+    supervisor.start("db2", wait=True)
     wait_until(
         lambda: status(NODES["app2"])["reads_from"] == "replica", timeout=60, what="app2 back on replica"
     )
@@ -212,7 +214,7 @@ def test_writes_get_503_while_the_primary_is_down_and_work_after(healthy_cluster
         for _ in range(12):
             assert session.get(f"{NGINX}/sala/all", timeout=10).status_code == 200
     finally:
-        supervisor.start("db1")
+        supervisor.start("db1", wait=True)
     wait_until(lambda: DBS["db1"].alive(), timeout=60, what="db1 back")
     response = wait_until(
         lambda: (
@@ -316,5 +318,5 @@ def test_with_no_readable_server_pages_and_api_say_503(healthy_cluster):
         # app3 still has db3, with the data as of the outage.
         assert session.get(f"{NODES['app3']}/sala/all", timeout=15).status_code == 200
     finally:
-        supervisor.start("db1")
-        supervisor.start("db2")
+        supervisor.start("db1", wait=True)
+        supervisor.start("db2", wait=True)
