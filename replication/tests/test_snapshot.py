@@ -51,12 +51,15 @@ def test_the_same_coordinates_on_another_server_are_another_state(monkeypatch):
     """After a switchover `default` reaches another server, whose binlog may stand at equal coordinates."""
     from django.db import connections
 
-    from replication import snapshot
+    from replication import snapshot, topology
 
     monkeypatch.setattr(snapshot, "primary_binlog_coordinates", lambda: "binlog.000002:4242")
-    primary = connections["default"]
-    primary.ensure_connection()
-    monkeypatch.setattr(primary, "server_name", "db1", raising=False)
+    connections["default"].ensure_connection()
     before = snapshot.current_token("default")
-    monkeypatch.setattr(primary, "server_name", "db2", raising=False)
+    here = topology.primary_address()
+    # The topology names another primary (reached, in this test, at the same address):
+    # the backend reconnects, and the token must name the new server.
+    monkeypatch.setattr(
+        topology, "primary_address", lambda: topology.Address(f"not-{here.name}", here.host, here.port)
+    )
     assert snapshot.current_token("default") != before
