@@ -8,7 +8,7 @@ import sys
 import time
 
 from replication import sql
-from tests.cluster.harness import DB_PORTS, DBS, FLAVOR, ROOT, Supervisor, wait_until
+from tests.cluster.harness import DB_PORTS, DBS, FLAVOR, ROOT, Supervisor, table_checksum, wait_until
 
 TOPOLOGY = ROOT / ".state" / "topology.json"
 HOLD = ROOT / ".state" / "failover.hold"
@@ -98,7 +98,7 @@ def wait_until_safe(predicate, timeout: float) -> bool:
 
 
 def checksum(name: str) -> int:
-    return DBS[name].query("CHECKSUM TABLE salas.salas_sala")[0][1]
+    return table_checksum(DBS[name])
 
 
 def count_codes(name: str, codes: list[str]) -> int:

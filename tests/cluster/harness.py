@@ -59,7 +59,7 @@ class Database:
     def connect(self) -> Any:
         env = dotenv_values()
         return MySQLdb.connect(
-            host="127.0.0.1",
+            host=topology.HOST,
             port=self.port,
             user=env.get("DB_ADMIN_USER", "salas_admin"),
             password=env.get("DB_ADMIN_PASSWORD", "salas-admin-dev"),

@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from cluster import topology
 from replication import ha_sql, sql
 from tests.cluster.harness import (
     DBS,
     FLAVOR,
     NGINX,
     NODES,
+    REPLICAS,
     ROOT,
     assert_rooms_on_every_server,
     create_room,
@@ -46,7 +48,7 @@ def manage(*args: str, check: bool = False) -> subprocess.CompletedProcess:
 def test_a_row_written_on_the_primary_reaches_both_replicas():
     token = uuid.uuid4().hex
     DBS["db1"].query("INSERT INTO salas_replication.marker (token) VALUES (%s)", [token])
-    for name in ("db2", "db3"):
+    for name in REPLICAS:
         wait_until(
             lambda name=name: DBS[name].scalar(
                 "SELECT COUNT(*) FROM salas_replication.marker WHERE token=%s", [token]
@@ -58,13 +60,16 @@ def test_a_row_written_on_the_primary_reaches_both_replicas():
 
 def test_replicas_refuse_writes_from_the_app_user():
     env_user = "salas"
-    for name in ("db2", "db3"):
+    for name in REPLICAS:
         grants = " ".join(row[0] for row in DBS[name].query(f"SHOW GRANTS FOR '{env_user}'@'%'"))
         assert "SUPER" not in grants and "READ ONLY ADMIN" not in grants and "ALL PRIVILEGES" not in grants
         assert DBS[name].scalar("SELECT @@GLOBAL.read_only") == 1
 
 
-@pytest.mark.parametrize(("node", "server_id"), [("app1", 1), ("app2", 2), ("app3", 3)])
+@pytest.mark.parametrize(
+    ("node", "server_id"),
+    [(app.name, topology.database(app.own_database).server_id) for app in topology.APPS],
+)
 def test_each_node_reads_from_its_own_server(node, server_id):
     body = status(NODES[node])
     assert body["node"] == node
@@ -73,12 +78,12 @@ def test_each_node_reads_from_its_own_server(node, server_id):
 
 
 def test_replicas_never_write_anything_of_their_own():
-    # Every GTID in a replica's binlog came from server 1: no migration, session
-    # or stray write ever ran on a replica.
-    for name in ("db2", "db3"):
+    # Every GTID in a replica's binlog came from the primary's server id: no migration,
+    # session or stray write ever ran on a replica.
+    for name in REPLICAS:
         position = DBS[name].scalar(ha_sql.written_position(FLAVOR)) or ""
         servers = {part.split("-")[1] for part in position.split(",") if part}
-        assert servers <= {"1"}, f"{name} binlog has local writes: {position}"
+        assert servers <= {str(topology.PRIMARY.server_id)}, f"{name} binlog has local writes: {position}"
 
 
 def test_setup_replication_is_idempotent_on_a_healthy_cluster():
