@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Sequence
 
 from cluster.console import Progress, StepOutput, say
 from cluster.envfile import ensure_env_file, read_env, require
@@ -23,9 +24,15 @@ from cluster.steps import (
     run_django_commands,
 )
 from cluster.supervisor import Supervisor
-from cluster.topology import HOST, NGINX_PORT, STATUS_ORDER
+from cluster.topology import APPS, DATABASES, HOST, NGINX_PORT, STATUS_ORDER, App, Database
 
 UP_STEPS = 10
+
+
+def span(services: Sequence[App] | Sequence[Database]) -> str:
+    """A run of services as the steps name it: `db1..db3 (3308-3310)`."""
+    first, last = services[0], services[-1]
+    return f"{first.name}..{last.name} ({first.port}-{last.port})"
 
 
 def skip_django_requested(flag: bool) -> bool:
@@ -60,7 +67,7 @@ def bring_up(progress: Progress, skip: bool) -> bool:
         out.detail = ensure_database_files(layout, sup.is_up())
     with progress.step("supervisord") as out:
         out.detail = ensure_supervisord(layout, env)
-    with progress.step("starting db1..db3 (3308-3310)") as out:
+    with progress.step(f"starting {span(DATABASES)}") as out:
         out.detail = ensure_databases_running(layout, sup, env)
     bring_up_django(progress, layout, sup, env, skip)
     with progress.step(f"nginx on {HOST}:{NGINX_PORT}") as out:
@@ -77,7 +84,7 @@ def bring_up_django(
             out.detail = "skipped (CLUSTER_SKIP_DJANGO)"
         else:
             run_django_commands(layout, out, env)
-    with progress.step("starting app1..app3 (5000-5002) and the failover monitor") as out:
+    with progress.step(f"starting {span(APPS)} and the failover monitor") as out:
         out.detail = "skipped (CLUSTER_SKIP_DJANGO)" if skip else ensure_apps(layout, sup)
 
 
