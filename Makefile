@@ -1,8 +1,8 @@
 # salas: the one front door. `make` or `make help` lists the targets.
-# The work is done by cluster/cluster.py (standard library only, runs before .venv exists).
+# The work is done by the cluster package (python3 -m cluster; standard library only, runs before .venv exists).
 
 PYTHON ?= python3
-CLUSTER := $(PYTHON) cluster/cluster.py
+CLUSTER := $(PYTHON) -m cluster
 VENV_BIN := .venv/bin
 # start/stop/restart/logs: SERVICE=nginx|app1|app2|app3|db1|db2|db3
 SERVICE ?=

@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
-
-PASSWORD = "Cl4ve-Segura-2026"
+from tests.credentials import PASSWORD
 
 
 class JsonClient(Client):

@@ -41,7 +41,9 @@ from typing import Any
 from locust import HttpUser, between, events, task
 from locust.clients import ResponseContextManager
 
-PASSWORD = "Cl4ve-Segura-2026"
+from cluster.topology import NGINX_URL
+from tests.credentials import PASSWORD
+
 MAX_FAIL_RATIO = float(os.environ.get("LOCUST_MAX_FAIL_RATIO", "0.01"))
 MAX_P95_MS = float(os.environ.get("LOCUST_MAX_P95_MS", "2000"))
 
@@ -62,7 +64,7 @@ def _json(response: ResponseContextManager) -> Any:
 class SalasUser(HttpUser):
     """Someone who manages a handful of rooms: reads far more often than they write."""
 
-    host = "http://127.0.0.1:8084"
+    host = NGINX_URL
     wait_time = between(0.5, 2.0)
     connection_timeout = 5.0
     network_timeout = 30.0

@@ -10,26 +10,29 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cluster import cluster
-from cluster.cluster import dotenv_values
+from cluster import paths, render, topology
+from cluster.envfile import dotenv_values
+from cluster.layout import NGINX_USER
+from cluster.procfs import read_pid
+from tests.credentials import PASSWORD
 
-__all__ = ["dotenv_values"]
+__all__ = ["NGINX_USER", "PASSWORD", "dotenv_values", "read_pid"]
 
-ROOT = Path(__file__).resolve().parents[1]
-VENV = ROOT / ".venv"
+ROOT = paths.REPO
+VENV = paths.VENV
 REPORTS = ROOT / "reports"
 WRK_LUA = ROOT / "bench" / "wrk.lua"
 
-# --- the cluster being measured ------------------------------------------------------------
+# --- the cluster being measured (cluster/topology.py) -------------------------------------
 
-BALANCER = "http://127.0.0.1:8084"
-DB_PORTS = {"db1": 3308, "db2": 3309, "db3": 3310}
-PRIMARY = "db1"
-REPLICAS = ("db2", "db3")
-APP_PORTS = {"app1": 5000, "app2": 5001, "app3": 5002}
+BALANCER = topology.NGINX_URL
+DB_PORTS = {db.name: db.port for db in topology.DATABASES}
+PRIMARY = topology.PRIMARY.name
+REPLICAS = tuple(db.name for db in topology.REPLICAS)
+APP_PORTS = {app.name: app.port for app in topology.APPS}
 APPS = tuple(APP_PORTS)
 
-STATE = ROOT / ".state"
+STATE = paths.STATE
 LOGS = STATE / "logs"
 RUN_DIR = STATE / "run"
 NGINX_PID = STATE / "nginx" / "nginx.pid"
@@ -49,14 +52,13 @@ def app_log(app: str) -> Path:
 
 
 # What bench/floor.py starts its gunicorn apps and nginx with: the cluster's own.
-CLUSTER_REPO = cluster.REPO
-CLUSTER_NODES = cluster.APPS
-GUNICORN = cluster.VENV_BIN / "gunicorn"
-GUNICORN_CONF = cluster.GUNICORN_CONF
-NGINX_TEMPLATE = cluster.NGINX_TEMPLATE
-NGINX_USER = cluster.NGINX_USER
-render = cluster.render
-node_environment = cluster.node_environment
+CLUSTER_REPO = paths.REPO
+CLUSTER_NODES = topology.APPS
+GUNICORN = paths.VENV_BIN / "gunicorn"
+GUNICORN_CONF = paths.GUNICORN_CONF
+NGINX_TEMPLATE = paths.NGINX_TEMPLATE
+render_template = render.render
+node_environment = render.node_environment
 
 # --- the bench's own servers (127.0.0.1) -------------------------------------------------
 
@@ -69,7 +71,6 @@ PIPELINE_PORTS = (8092, 8093, 8094)
 
 BENCH_USER = "salas-bench"
 BENCH_EMAIL = "salas-bench@example.com"
-PASSWORD = "Cl4ve-Segura-2026"
 LIST_ROOMS = 100
 # How often a step tries again after the cluster hiccuped (a server restarted meanwhile).
 ATTEMPTS = 3

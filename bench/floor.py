@@ -102,7 +102,7 @@ class Floor:
             **{f"SALAS_UPSTREAM_{i}": f"unix:{sock}" for i, sock in enumerate(sockets, start=1)},
         }
         conf = self.prefix / "nginx.conf"
-        conf.write_text(config.render(config.NGINX_TEMPLATE, values))
+        conf.write_text(config.render_template(config.NGINX_TEMPLATE, values))
         deadline = time.monotonic() + 30
         while not all(sock.exists() for sock in sockets):
             if time.monotonic() > deadline:

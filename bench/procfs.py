@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import config
 from bench.common import BenchError
 from bench.config import (
     APP_PORTS,
@@ -72,11 +73,8 @@ def children(pid: int) -> list[int]:
 
 def read_pid(path: Path) -> int | None:
     """The pid in a pid file, or None when the file is missing or that process is gone."""
-    try:
-        pid = int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return pid if pid_alive(pid) else None
+    pid = config.read_pid(path)  # cluster.procfs: the one pid-file reader
+    return pid if pid is not None and pid_alive(pid) else None
 
 
 def process_cpu(pid: int, *, with_children: bool = False) -> float:

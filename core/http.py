@@ -151,7 +151,7 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address: nginx's X-Real-IP when the request came through it.
 
     Only nginx may name another address: locally it reaches the nodes over unix
-    sockets that only root and nginx's user may open (cluster/cluster.py), under
+    sockets that only root and nginx's user may open (cluster/layout.py), under
     Docker from the networks in TRUSTED_PROXY_NETWORKS. A local process talking
     to a node's loopback port is its own address, whatever header it sends, so
     it cannot dodge the login lockout by rotating one.

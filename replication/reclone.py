@@ -2,7 +2,7 @@
 
 For the servers of the local cluster, which share this machine with the
 command: mariadb-backup must read the primary's data directory, and the target
-is stopped and started with SERVER_CONTROL_COMMAND (cluster/cluster.py). The
+is stopped and started with SERVER_CONTROL_COMMAND (the cluster package). The
 target's old data directory is kept aside until the copy replicates, so a
 failed reclone loses nothing that was there.
 """

@@ -208,9 +208,9 @@ FAILOVER_AFTER_SECONDS = env.float("FAILOVER_AFTER_SECONDS", default=3.0)
 # writes wait and the app answers 503 (outcome unknown), never 201.
 SEMI_SYNC = env.bool("SEMI_SYNC", default=True)
 SEMI_SYNC_TIMEOUT_MS = env.int("SEMI_SYNC_TIMEOUT_MS", default=4_294_967_295)
-# How reclone stops and starts a server (local cluster: cluster/cluster.py).
+# How reclone stops and starts a server (local cluster: the cluster package, run as a directory).
 SERVER_CONTROL_COMMAND = env(
-    "SERVER_CONTROL_COMMAND", default=f"python3 {BASE_DIR / 'cluster' / 'cluster.py'} {{action}} {{name}}"
+    "SERVER_CONTROL_COMMAND", default=f"python3 {BASE_DIR / 'cluster'} {{action}} {{name}}"
 )
 
 # The Django admin account `manage.py ensure_admin` creates (make up runs it).

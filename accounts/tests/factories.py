@@ -1,6 +1,7 @@
 import factory
 
 from accounts.models import User
+from tests.credentials import PASSWORD
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -10,7 +11,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"usuario{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "Cl4ve-Segura-2026")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

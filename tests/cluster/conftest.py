@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from cluster.topology import STATUS_ORDER
+from replication import sql
 from tests.cluster import ha
-from tests.cluster.harness import DBS, NGINX, NODES, Supervisor, status, wait_until
-
-SERVICES = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx", "monitor")
+from tests.cluster.harness import (
+    DB_PORTS,
+    DBS,
+    FLAVOR,
+    NGINX,
+    NODES,
+    REPLICAS,
+    Supervisor,
+    status,
+    wait_until,
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -34,15 +44,15 @@ def _set_delay(name: str, seconds: int) -> None:
     connection = db.connect()
     try:
         with connection.cursor() as cursor:
-            cursor.execute("STOP SLAVE")
-            cursor.execute(f"CHANGE MASTER TO MASTER_DELAY={int(seconds)}")
-            cursor.execute("START SLAVE")
+            cursor.execute(sql.stop_replica(FLAVOR))
+            cursor.execute(sql.set_delay(FLAVOR, seconds))
+            cursor.execute(sql.start_replica(FLAVOR))
     finally:
         connection.close()
 
 
 def _replicas_healthy() -> bool:
-    for name in ("db2", "db3"):
+    for name in REPLICAS:
         row = DBS[name].status()
         if row.get("Slave_IO_Running") != "Yes" or row.get("Slave_SQL_Running") != "Yes":
             return False
@@ -54,17 +64,17 @@ def restore_cluster(supervisor: Supervisor) -> None:
     # monitor must not fail over meanwhile (test_ha.py releases the hold).
     ha.hold_failover()
     ha.restore_topology(supervisor)
-    for service in SERVICES:
+    for service in STATUS_ORDER:
         if supervisor.state(service) != "RUNNING":
-            supervisor.start(service)
-    for name in ("db1", "db2", "db3"):
+            supervisor.start(service, wait=True)
+    for name in DB_PORTS:
         wait_until(DBS[name].alive, timeout=60, what=f"{name} to answer")
-    for name in ("db2", "db3"):
+    for name in REPLICAS:
         row = DBS[name].status()
         if int(row.get("SQL_Delay") or 0) != 0:
             _set_delay(name, 0)
         elif row.get("Slave_SQL_Running") != "Yes" or row.get("Slave_IO_Running") != "Yes":
-            DBS[name].query("START SLAVE")
+            DBS[name].query(sql.start_replica(FLAVOR))
     wait_until(_replicas_healthy, timeout=60, what="both replicas replicating")
     for node, base in NODES.items():
         wait_until(lambda base=base: status(base)["status"] == "ok", timeout=30, what=f"{node} status ok")

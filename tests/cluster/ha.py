@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 
-from tests.cluster.harness import DB_PORTS, DBS, ROOT, Supervisor, wait_until
+from replication import sql
+from tests.cluster.harness import DB_PORTS, DBS, FLAVOR, ROOT, Supervisor, table_checksum, wait_until
 
 TOPOLOGY = ROOT / ".state" / "topology.json"
 HOLD = ROOT / ".state" / "failover.hold"
@@ -71,7 +72,7 @@ def restore_topology(supervisor: Supervisor) -> None:
     """Every server up, db1 the primary, db2 and db3 its replicas (rejoining or recloning as needed)."""
     for name in SERVERS:
         if supervisor.state(name) != "RUNNING":
-            supervisor.start(name)
+            supervisor.start(name, wait=True)
     for name in SERVERS:
         wait_until(DBS[name].alive, timeout=60, what=f"{name} to answer")
     current = primary()
@@ -98,7 +99,7 @@ def wait_until_safe(predicate, timeout: float) -> bool:
 
 
 def checksum(name: str) -> int:
-    return DBS[name].query("CHECKSUM TABLE salas.salas_sala")[0][1]
+    return table_checksum(DBS[name])
 
 
 def count_codes(name: str, codes: list[str]) -> int:
@@ -107,8 +108,8 @@ def count_codes(name: str, codes: list[str]) -> int:
 
 
 def caught_up(name: str, source: str, timeout: float = 60) -> None:
-    position = DBS[source].scalar("SELECT @@GLOBAL.gtid_binlog_pos")
-    result = DBS[name].scalar("SELECT MASTER_GTID_WAIT(%s, %s)", [position, timeout])
+    position = DBS[source].scalar(sql.primary_gtid_position(FLAVOR))
+    result = DBS[name].scalar(sql.wait_for_gtid(FLAVOR), [position, timeout])
     assert result == 0, f"{name} did not reach {source}'s {position}"
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -16,14 +13,22 @@ from typing import Any, TypeVar
 import MySQLdb
 import requests
 
-from cluster.cluster import dotenv_values
+from cluster import topology
+from cluster.envfile import dotenv_values
+from cluster.supervisor import Supervisor
+from replication import sql
+from tests.credentials import PASSWORD
+
+__all__ = ["PASSWORD", "Supervisor"]
 
 ROOT = Path(__file__).resolve().parents[2]
-NGINX = "http://127.0.0.1:8084"
-NODES = {"app1": "http://127.0.0.1:5000", "app2": "http://127.0.0.1:5001", "app3": "http://127.0.0.1:5002"}
-DB_PORTS = {"db1": 3308, "db2": 3309, "db3": 3310}
-PASSWORD = "Cl4ve-Segura-2026"
+NGINX = topology.NGINX_URL
+NODES = {app.name: app.url for app in topology.APPS}
+DB_PORTS = {db.name: db.port for db in topology.DATABASES}
+REPLICAS = tuple(db.name for db in topology.REPLICAS)
 BASES = list(NODES.values())
+# The local cluster runs MariaDB (mysql/local/); the statements come from replication.sql.
+FLAVOR = sql.Flavor("mariadb", (10, 11, 0))
 
 T = TypeVar("T")
 
@@ -54,7 +59,7 @@ class Database:
     def connect(self) -> Any:
         env = dotenv_values()
         return MySQLdb.connect(
-            host="127.0.0.1",
+            host=topology.HOST,
             port=self.port,
             user=env.get("DB_ADMIN_USER", "salas_admin"),
             password=env.get("DB_ADMIN_PASSWORD", "salas-admin-dev"),
@@ -80,7 +85,7 @@ class Database:
         connection = self.connect()
         try:
             with connection.cursor(MySQLdb.cursors.DictCursor) as cursor:
-                cursor.execute("SHOW SLAVE STATUS")
+                cursor.execute(sql.show_replica_status(FLAVOR))
                 return cursor.fetchone() or {}
         finally:
             connection.close()
@@ -93,37 +98,6 @@ class Database:
 
 
 DBS = {name: Database(name, port) for name, port in DB_PORTS.items()}
-
-
-class Supervisor:
-    """The cluster's process supervisor, as `make stop/start` use it."""
-
-    def ctl(self, *args: str) -> str:
-        result = subprocess.run(
-            [str(ROOT / ".venv/bin/supervisorctl"), "-c", str(ROOT / ".state/supervisord.conf"), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        return result.stdout + result.stderr
-
-    def stop(self, service: str) -> None:
-        self.ctl("stop", service)
-
-    def start(self, service: str) -> None:
-        self.ctl("start", service)
-
-    def pid(self, service: str) -> int:
-        return int(self.ctl("pid", service).strip())
-
-    def kill(self, service: str) -> int:
-        pid = self.pid(service)
-        os.kill(pid, signal.SIGKILL)
-        return pid
-
-    def state(self, service: str) -> str:
-        return self.ctl("status", service).split()[1]
 
 
 def new_session() -> requests.Session:
@@ -173,13 +147,13 @@ def status(base: str) -> dict[str, Any]:
 
 
 def primary_position() -> str:
-    return DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos")
+    return DBS[topology.PRIMARY.name].scalar(sql.primary_gtid_position(FLAVOR))
 
 
 def wait_replicas_caught_up(timeout: float = 60) -> None:
     position = primary_position()
-    for name in ("db2", "db3"):
-        result = DBS[name].scalar("SELECT MASTER_GTID_WAIT(%s, %s)", [position, timeout])
+    for name in REPLICAS:
+        result = DBS[name].scalar(sql.wait_for_gtid(FLAVOR), [position, timeout])
         assert result == 0, f"{name} did not reach {position}"
 
 
@@ -192,7 +166,7 @@ def assert_rooms_on_every_server(codes: list[str]) -> None:
     assert codes, "no write was acknowledged at all"
     wait_replicas_caught_up()
     placeholders = ",".join(["%s"] * len(codes))
-    for name in ("db1", "db2", "db3"):
+    for name in DB_PORTS:
         found = DBS[name].scalar(
             f"SELECT COUNT(*) FROM salas.salas_sala WHERE codigo IN ({placeholders})", codes
         )
@@ -201,7 +175,7 @@ def assert_rooms_on_every_server(codes: list[str]) -> None:
     def identical() -> bool:
         # Other clients may still be writing: compare once replication settles.
         wait_replicas_caught_up()
-        return len({table_checksum(DBS[name]) for name in ("db1", "db2", "db3")}) == 1
+        return len({table_checksum(DBS[name]) for name in DB_PORTS}) == 1
 
     wait_until(identical, timeout=60, what="identical checksums on db1, db2 and db3")
 

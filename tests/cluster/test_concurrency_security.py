@@ -10,12 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from cluster.layout import load_layout
+from cluster.topology import APPS, PORTS
 from tests.cluster.harness import (
     DBS,
     NGINX,
     NODES,
     PASSWORD,
-    ROOT,
     assert_one_winner_of_fifty,
     create_room,
     new_session,
@@ -129,11 +130,11 @@ def test_login_lockout_is_shared_by_every_node():
 
 
 def test_only_root_and_nginx_may_reach_the_nodes_sockets():
-    sockets = ROOT / ".state" / "nginx" / "nodes"
-    info = sockets.stat()
+    layout = load_layout()
+    info = layout.app_socket_dir.stat()
     assert stat.S_IMODE(info.st_mode) == 0o750 and grp.getgrgid(info.st_gid).gr_name == "www-data"
-    for node in NODES:
-        path = str(sockets / f"{node}.sock")
+    for app in APPS:
+        path = str(layout.app_socket(app))
 
         def status_as(user: str, path: str = path) -> subprocess.CompletedProcess:
             curl = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", path]
@@ -234,7 +235,7 @@ def test_csrf_is_required_through_nginx():
 
 def test_nothing_listens_beyond_loopback():
     output = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout
-    ports = {"3308", "3309", "3310", "5000", "5001", "5002", "8084"}
+    ports = {str(port) for port in PORTS}
     seen = set()
     for line in output.splitlines():
         local = line.split()[3]

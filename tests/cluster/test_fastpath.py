@@ -121,7 +121,8 @@ def test_a_restarted_replica_is_reconnected_not_reported_failed(healthy_cluster)
         assert session.get(url, timeout=10).status_code == 200
     log = ROOT / ".state" / "logs" / "app2.log"
     seen = log.stat().st_size
-    healthy_cluster.ctl("restart", "db2")
+    healthy_cluster.stop("db2")  # make restart SERVICE=db2: stop, then start
+    healthy_cluster.start("db2", wait=True)
     wait_until(DBS["db2"].alive, timeout=60, what="db2 to answer again")
     wait_until(lambda: DBS["db2"].status().get("Slave_SQL_Running") == "Yes", timeout=60, what="db2 applying")
     for _ in range(40):

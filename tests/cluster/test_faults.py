@@ -9,8 +9,10 @@ import time
 
 import pytest
 
+from replication import sql
 from tests.cluster.harness import (
     DBS,
+    FLAVOR,
     NODES,
     assert_rooms_on_every_server,
     create_room,
@@ -74,7 +76,7 @@ def test_replica_stopped_its_node_reads_from_the_primary_without_5xx(healthy_clu
             lambda: status(NODES["app3"])["reason"] == "replica-down", timeout=15, what="app3 off its replica"
         )
         load.wait_for(200)
-        supervisor.start("db3")
+        supervisor.start("db3", wait=True)
         wait_until(
             lambda: status(NODES["app3"])["reads_from"] == "replica", timeout=60, what="app3 back on db3"
         )
@@ -127,7 +129,7 @@ def test_delayed_replication_under_load_keeps_read_your_writes(set_delay):
 
 
 def test_broken_replication_under_load_falls_back_and_keeps_read_your_writes():
-    DBS["db2"].query("STOP SLAVE SQL_THREAD")
+    DBS["db2"].query(sql.stop_replica(FLAVOR, "sql"))
     writer, _ = signed_up_user()
     with LoadRun(readers=3, writers=1) as load:
         wait_until(
@@ -144,7 +146,7 @@ def test_broken_replication_under_load_falls_back_and_keeps_read_your_writes():
         fresh = signed_up_user()[0].get(f"{NODES['app2']}/sala/all", params={"q": codigo}, timeout=10)
         assert fresh.json()["count"] == 1
     assert set(load.statuses("GET")) == {200}
-    DBS["db2"].query("START SLAVE SQL_THREAD")
+    DBS["db2"].query(sql.start_replica(FLAVOR, "sql"))
     wait_until(lambda: status(NODES["app2"])["reads_from"] == "replica", timeout=30, what="app2 back on db2")
 
 

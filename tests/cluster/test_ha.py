@@ -13,9 +13,11 @@ import os
 import signal
 import time
 
+from replication import sql
 from tests.cluster import ha
 from tests.cluster.harness import (
     DBS,
+    FLAVOR,
     NGINX,
     NODES,
     create_room,
@@ -95,7 +97,7 @@ def test_primary_frozen_fails_over_old_primary_takes_no_write_and_rejoins(ha_clu
         wait_until(lambda: _first_201_after(load, resumed_at) is not None, timeout=30, what="a later write")
         # Settled: whatever db1 had in flight when frozen is in its binlog now.
         time.sleep(1)
-        db1_position = DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos")
+        db1_position = DBS["db1"].scalar(sql.primary_gtid_position(FLAVOR))
         load.wait_for(60, "POST")
     new = ha.primary()
     other = next(name for name in ("db2", "db3") if name != new)
@@ -108,7 +110,7 @@ def test_primary_frozen_fails_over_old_primary_takes_no_write_and_rejoins(ha_clu
     )
     assert set(posts) <= WRITE_STATUSES, posts
     # The old primary took no write after it woke up: its binlog did not move.
-    assert DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos") == db1_position
+    assert DBS["db1"].scalar(sql.primary_gtid_position(FLAVOR)) == db1_position
     _assert_every_201_on(load, [new, other])
     result = ha.manage("rejoin", "db1")
     if result.returncode != 0:
@@ -170,7 +172,7 @@ def test_a_replica_lost_with_semi_sync_on_writes_go_on(ha_cluster):
             load.wait_for(40, "POST")
         state = ha.semi_sync("db1")
     finally:
-        supervisor.start("db3")
+        supervisor.start("db3", wait=True)
     assert set(load.statuses("POST")) == {201}, load.statuses("POST")
     # Still semi-synchronous, acknowledged by db2 alone.
     assert state["Rpl_semi_sync_master_status"] == "ON"
@@ -190,8 +192,8 @@ def test_with_no_replica_left_a_write_is_503_never_201(healthy_cluster):
         waited = time.monotonic() - started
         state = ha.semi_sync("db1")
     finally:
-        supervisor.start("db2")
-        supervisor.start("db3")
+        supervisor.start("db2", wait=True)
+        supervisor.start("db3", wait=True)
     ha.report(f"answered {response.status_code} after {waited:.1f}s")
     assert response.status_code == 503, response.text
     # No silent fallback to asynchronous replication.

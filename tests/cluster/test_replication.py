@@ -11,10 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from cluster import topology
+from replication import ha_sql, sql
 from tests.cluster.harness import (
     DBS,
+    FLAVOR,
     NGINX,
     NODES,
+    REPLICAS,
     ROOT,
     assert_rooms_on_every_server,
     create_room,
@@ -44,7 +48,7 @@ def manage(*args: str, check: bool = False) -> subprocess.CompletedProcess:
 def test_a_row_written_on_the_primary_reaches_both_replicas():
     token = uuid.uuid4().hex
     DBS["db1"].query("INSERT INTO salas_replication.marker (token) VALUES (%s)", [token])
-    for name in ("db2", "db3"):
+    for name in REPLICAS:
         wait_until(
             lambda name=name: DBS[name].scalar(
                 "SELECT COUNT(*) FROM salas_replication.marker WHERE token=%s", [token]
@@ -56,13 +60,16 @@ def test_a_row_written_on_the_primary_reaches_both_replicas():
 
 def test_replicas_refuse_writes_from_the_app_user():
     env_user = "salas"
-    for name in ("db2", "db3"):
+    for name in REPLICAS:
         grants = " ".join(row[0] for row in DBS[name].query(f"SHOW GRANTS FOR '{env_user}'@'%'"))
         assert "SUPER" not in grants and "READ ONLY ADMIN" not in grants and "ALL PRIVILEGES" not in grants
         assert DBS[name].scalar("SELECT @@GLOBAL.read_only") == 1
 
 
-@pytest.mark.parametrize(("node", "server_id"), [("app1", 1), ("app2", 2), ("app3", 3)])
+@pytest.mark.parametrize(
+    ("node", "server_id"),
+    [(app.name, topology.database(app.own_database).server_id) for app in topology.APPS],
+)
 def test_each_node_reads_from_its_own_server(node, server_id):
     body = status(NODES[node])
     assert body["node"] == node
@@ -71,12 +78,12 @@ def test_each_node_reads_from_its_own_server(node, server_id):
 
 
 def test_replicas_never_write_anything_of_their_own():
-    # Every GTID in a replica's binlog came from server 1: no migration, session
-    # or stray write ever ran on a replica.
-    for name in ("db2", "db3"):
-        position = DBS[name].scalar("SELECT @@GLOBAL.gtid_binlog_pos") or ""
+    # Every GTID in a replica's binlog came from the primary's server id: no migration,
+    # session or stray write ever ran on a replica.
+    for name in REPLICAS:
+        position = DBS[name].scalar(ha_sql.written_position(FLAVOR)) or ""
         servers = {part.split("-")[1] for part in position.split(",") if part}
-        assert servers <= {"1"}, f"{name} binlog has local writes: {position}"
+        assert servers <= {str(topology.PRIMARY.server_id)}, f"{name} binlog has local writes: {position}"
 
 
 def test_setup_replication_is_idempotent_on_a_healthy_cluster():
@@ -90,8 +97,8 @@ def test_setup_replication_is_idempotent_on_a_healthy_cluster():
 
 
 def test_setup_replication_reattaches_an_unconfigured_replica():
-    DBS["db3"].query("STOP SLAVE")
-    DBS["db3"].query("RESET SLAVE ALL")
+    for statement in ha_sql.forget_source(FLAVOR):
+        DBS["db3"].query(statement)
     assert DBS["db3"].status() == {}
     result = manage("setup_replication")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -104,7 +111,7 @@ def test_setup_replication_reattaches_an_unconfigured_replica():
 
 def test_replication_status_check_fails_when_a_sql_thread_stops():
     assert manage("replication_status", "--check").returncode == 0
-    DBS["db2"].query("STOP SLAVE SQL_THREAD")
+    DBS["db2"].query(sql.stop_replica(FLAVOR, "sql"))
     result = manage("replication_status", "--check")
     assert result.returncode != 0
     assert "db2" in result.stderr
@@ -157,7 +164,7 @@ def test_reads_fall_back_to_the_primary_when_a_replica_stops_and_return_after(he
     for _ in range(20):
         response = session.get(f"{NODES['app2']}/sala/all", timeout=10)
         assert response.status_code == 200
-    supervisor.start("db2")
+    supervisor.start("db2", wait=True)
     wait_until(
         lambda: status(NODES["app2"])["reads_from"] == "replica", timeout=60, what="app2 back on replica"
     )
@@ -212,7 +219,7 @@ def test_writes_get_503_while_the_primary_is_down_and_work_after(healthy_cluster
         for _ in range(12):
             assert session.get(f"{NGINX}/sala/all", timeout=10).status_code == 200
     finally:
-        supervisor.start("db1")
+        supervisor.start("db1", wait=True)
     wait_until(DBS["db1"].alive, timeout=60, what="db1 back")
     response = wait_until(
         lambda: (
@@ -316,5 +323,5 @@ def test_with_no_readable_server_pages_and_api_say_503(healthy_cluster):
         # app3 still has db3, with the data as of the outage.
         assert session.get(f"{NODES['app3']}/sala/all", timeout=15).status_code == 200
     finally:
-        supervisor.start("db1")
-        supervisor.start("db2")
+        supervisor.start("db1", wait=True)
+        supervisor.start("db2", wait=True)

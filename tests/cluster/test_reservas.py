@@ -133,7 +133,7 @@ def test_random_booking_storm_through_nginx_never_double_books():
     wait_replicas_caught_up()
     rooms = room_ids(codes)
     placeholders = ",".join(["%s"] * len(acknowledged))
-    for name in ("db1", "db2", "db3"):
+    for name in DBS:
         overlaps = DBS[name].scalar(OVERLAPS.format(rooms=",".join(map(str, rooms))))
         assert overlaps == 0, f"{name} holds {overlaps} overlapping confirmed pairs"
         found = DBS[name].scalar(

@@ -8,12 +8,13 @@ import sys
 import pytest
 import requests
 
+from cluster.topology import MONITOR, STATUS_ORDER
 from tests.cluster.harness import DBS, NGINX, NODES, ROOT, status, table_checksum, wait_until
 from tests.cluster.load import LoadRun
 
 pytestmark = pytest.mark.usefixtures("healthy_cluster")
 
-SERVICES = ("db1", "db2", "db3", "app1", "app2", "app3", "nginx")
+SERVICES = tuple(name for name in STATUS_ORDER if name != MONITOR)
 
 
 def test_all_seven_services_run(healthy_cluster):

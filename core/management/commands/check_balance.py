@@ -10,7 +10,10 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-EXPECTED_WEIGHTS = {"app1": 3, "app2": 2, "app3": 1}
+from cluster.topology import NGINX_URL, WEIGHTS
+
+# nginx's weights (cluster/topology.py; the template repeats them).
+EXPECTED_WEIGHTS = WEIGHTS
 
 
 class Command(BaseCommand):
@@ -20,7 +23,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8084/api/status")
+        parser.add_argument("--url", default=f"{NGINX_URL}/api/status")
         parser.add_argument("-n", "--requests", type=int, default=600)
         parser.add_argument("--tolerance", type=float, default=3.0, help="Percentage points.")
 

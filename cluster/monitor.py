@@ -1,6 +1,6 @@
-"""The cluster's failover monitor service (manage.py monitor) and each node's own server.
+"""The failover monitor as a supervised program (manage.py monitor): its command and options.
 
-Kept beside cluster.py (standard library only, like it): the monitor is one more
+Standard library only, like the rest of the package: the monitor is one more
 supervised program, started by `make up` after the app nodes and stopped before
 anything else (so stopping the cluster never looks like a lost primary to it).
 """
@@ -10,14 +10,11 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-NAME = "monitor"
+from cluster.topology import MONITOR
+
+NAME = MONITOR
 # The local cluster fails over by itself; .env may say otherwise.
 DEFAULTS = {"FAILOVER_AUTO": "1", "FAILOVER_AFTER_SECONDS": "3"}
-
-
-def own_database(app_name: str) -> str:
-    """Node i reads server i (app2 -> db2), whatever role that server has now."""
-    return "db" + app_name.removeprefix("app")
 
 
 def program(repo: Path, venv_bin: Path, env: dict[str, str]) -> tuple[str, dict[str, str]]:
