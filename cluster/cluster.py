@@ -14,7 +14,8 @@ databases, Django commands, app nodes, nginx, status). Every step checks before
 it acts, so a second `up` on a running cluster changes nothing and still prints
 the status. A failing step names the log to read and the command exits 1.
 
-Subcommands: up, status, start|stop|restart|logs SERVICE, down (stop everything,
+Subcommands: up, status, start|stop|restart|logs SERVICE, recover dbN (see
+cmd_recover), down (stop everything,
 keep the data), clean (down, then delete all state), deps [--test], pytest
 [ARGS] (pytest against the cluster's primary). Load tests live in locustfile.py
 and bench/run.py (make loadtest, make bench).
@@ -866,6 +867,10 @@ class Supervisor:
             raise ClusterError(f"{name}: {fault.faultString}", log_file(name)) from None
         return True
 
+    def stop_nowait(self, name: str) -> None:
+        """Ask for a stop without waiting (supervisord will not restart it)."""
+        self._api.stopProcess(name, False)
+
     def signal(self, name: str, signame: str) -> None:
         self._api.signalProcess(name, signame)
 
@@ -1495,6 +1500,86 @@ def cmd_restart(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- recover: a stray former primary restarted once as a semi-sync replica ---------------
+
+# A hard stop, then one start with this role: crash recovery then truncates the
+# binlog of every transaction not committed in the engine (MDEV-21117; 10.11.9+).
+RECOVER_OPTIONS = ("--init-rpl-role=SLAVE", "--rpl-semi-sync-slave-enabled=ON")
+TRUNCATED = re.compile(r"truncat", re.IGNORECASE)
+
+
+def kill_hard(sup: Supervisor, name: str, timeout: float = 60) -> bool:
+    """SIGKILL the server with no shutdown at all; False when it was not running.
+
+    A clean shutdown is no good here: it lets commits that wait for a replica's
+    acknowledgement go on and commit in the engine (seen with 10.11.19). The
+    process is frozen first so the TERM that supervisord's stop sends (which
+    keeps it from restarting the server) is never handled, then killed.
+    """
+    info = sup.info(name)
+    if info["statename"] not in ("RUNNING", "STARTING", "BACKOFF") or not info["pid"]:
+        return False
+    pid = int(info["pid"])
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        sup.stop_nowait(name)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: sup.state(name) in ("STOPPED", "EXITED", "FATAL"), timeout, f"{name} to die")
+    return True
+
+
+def start_as_replica_once(layout: Layout, db: Database, timeout: float = 120) -> list[str]:
+    """Run mariadbd once (outside supervisord) with RECOVER_OPTIONS, shut it down cleanly.
+
+    Returns the log lines saying what the recovery truncated. A server whose
+    binlog cannot be truncated safely refuses to start: ClusterError.
+    """
+    mariadbd = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+    log = log_file(db.name)
+    offset = log.stat().st_size if log.exists() else 0
+    cmd = [mariadbd, f"--defaults-file={layout.cnf(db)}", "--user=mysql", *RECOVER_OPTIONS]
+    ensure_port_free(db.port, db.name)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=clean_environment())
+    try:
+        wait_for(
+            partial(db_answers, layout, db), timeout, f"{db.name} (started with {' '.join(RECOVER_OPTIONS)})",
+            log=log, failed=lambda: None if proc.poll() is None else f"exited {proc.returncode}",
+        )  # fmt: skip
+    finally:
+        if proc.poll() is None:
+            proc.terminate()  # nothing waits for an acknowledgement now: a clean shutdown
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with open(log, "rb") as text:
+        text.seek(offset)
+        lines = text.read().decode(errors="replace").splitlines()
+    return [line for line in lines if TRUNCATED.search(line)]
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    name = checked_service(args.service)
+    if not name.startswith("db"):
+        raise ClusterError(f"recover is for database servers (db1..db3), not {name}")
+    layout = load_layout()
+    sup = connected(layout)
+    started_at = time.monotonic()
+    killed = kill_hard(sup, name)
+    say(f"{name}: {'killed (SIGKILL, no shutdown)' if killed else 'was not running'}")
+    truncated = start_as_replica_once(layout, database(name))
+    for line in truncated:
+        say(f"{name}: {line}")
+    if not truncated:
+        say(f"{name}: recovery truncated nothing (every binlogged transaction was committed in the engine)")
+    start_and_wait(layout, sup, [name])
+    say(f"{name} recovered as a replica and restarted ({time.monotonic() - started_at:.1f}s)")
+    return 0
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
     name = checked_service(args.service)
     path = log_file(name)
@@ -1637,6 +1722,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         sub = commands.add_parser(name, help=f"{name} one service")
         sub.add_argument("service", nargs="?", help=" | ".join(SERVICES))
         sub.set_defaults(handler=handler)
+    recover = commands.add_parser(
+        "recover", help="kill a server hard, start it once with --init-rpl-role=SLAVE, restart it"
+    )
+    recover.add_argument("service", nargs="?", help="db1 | db2 | db3")
+    recover.set_defaults(handler=cmd_recover)
     logs = commands.add_parser("logs", help="tail a service's log")
     logs.add_argument("service", nargs="?", help=" | ".join(SERVICES))
     logs.add_argument("--follow", "-f", action="store_true")
