@@ -1508,18 +1508,35 @@ RECOVER_OPTIONS = ("--init-rpl-role=SLAVE", "--rpl-semi-sync-slave-enabled=ON")
 TRUNCATED = re.compile(r"truncat", re.IGNORECASE)
 
 
-def kill_hard(sup: Supervisor, name: str, timeout: float = 60) -> bool:
+def kill_hard(layout: Layout, sup: Supervisor, name: str, timeout: float = 60) -> bool:
     """SIGKILL the server with no shutdown at all; False when it was not running.
 
     A clean shutdown is no good here: it lets commits that wait for a replica's
     acknowledgement go on and commit in the engine (seen with 10.11.19). The
     process is frozen first so the TERM that supervisord's stop sends (which
     keeps it from restarting the server) is never handled, then killed.
+
+    First the InnoDB redo log is flushed: with the binlog on, InnoDB writes a
+    commit record lazily (the prepare is durable, the binlog recovers the rest),
+    so a transaction committed and answered a moment ago would come back from a
+    kill as merely prepared, and --init-rpl-role=SLAVE would discard it (seen:
+    an errant write on a replica, committed, truncated). After the flush only the
+    transactions still waiting for an acknowledgement are left prepared.
     """
     info = sup.info(name)
     if info["statename"] not in ("RUNNING", "STARTING", "BACKOFF") or not info["pid"]:
         return False
     pid = int(info["pid"])
+    try:
+        flushed = mariadb_root(layout, database(name), "FLUSH NO_WRITE_TO_BINLOG ENGINE LOGS;", timeout=30)
+        error = flushed.stderr.strip() if flushed.returncode else ""
+    except subprocess.TimeoutExpired:
+        error = "no answer in 30 s"
+    if error:
+        raise ClusterError(
+            f"{name}: could not flush its InnoDB log before the kill ({error}): "
+            "what it committed last might be discarded; not killing it"
+        )
     os.kill(pid, signal.SIGSTOP)
     try:
         sup.stop_nowait(name)
@@ -1568,7 +1585,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     layout = load_layout()
     sup = connected(layout)
     started_at = time.monotonic()
-    killed = kill_hard(sup, name)
+    killed = kill_hard(layout, sup, name)
     say(f"{name}: {'killed (SIGKILL, no shutdown)' if killed else 'was not running'}")
     truncated = start_as_replica_once(layout, database(name))
     for line in truncated:

@@ -87,6 +87,20 @@ def recover_as_replica(name: str, say: Say, timeout: float = 300) -> None:
         )
 
 
+def recovery_reason(waiting: str | None, missing: int, own: str) -> str | None:
+    """Why the server must go through the truncating restart first, or None when it need not.
+
+    `waiting`: the server's refusal to be fenced (commits waiting for an
+    acknowledgement); `missing`: how many transactions of its binlog (ending at
+    `own`) the primary lacks.
+    """
+    if waiting:
+        return f"it has commits still waiting for a replica's acknowledgement ({waiting})"
+    if missing:
+        return f"it holds {missing} transaction(s) the primary lacks (its position {own})"
+    return None
+
+
 def refusal(name: str, primary_name: str, missing: int, own: str) -> RejoinError:
     return RejoinError(
         f"{name} holds {missing} transaction(s) the primary {primary_name} never received (its position "
@@ -118,12 +132,7 @@ def rejoin(name: str, say: Say, *, timeout: float = 60.0) -> Rejoined:
             say(f"{name} already replicates from {primary_name}")
         else:
             missing, own = (0, "") if waiting else transactions_primary_lacks(target, primary)
-            if waiting or missing:
-                reason = (
-                    f"it has commits still waiting for a replica's acknowledgement ({waiting})"
-                    if waiting
-                    else f"it holds {missing} transaction(s) the primary lacks (its position {own})"
-                )
+            if reason := recovery_reason(waiting, missing, own):
                 say(
                     f"{name}: {reason}; killing it and starting it once with --init-rpl-role=SLAVE, "
                     f"which discards what it binlogged but never committed (never acknowledged)"
