@@ -17,6 +17,7 @@ from cluster.layout import load_layout, relocation_dir
 from cluster.packages import ensure_packages, ensure_venv
 from cluster.paths import LOGS, RELOCATION_ROOT, STATE, VENV_BIN, log_file, shown
 from cluster.probes import start_and_wait, wait_ready
+from cluster.recover import cmd_recover
 from cluster.shell import exclusive_lock, make_logs_dir
 from cluster.status import print_rows, problems, status_row
 from cluster.supervisor import Supervisor, connected
@@ -153,6 +154,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         sub = commands.add_parser(name, help=f"{name} one service")
         sub.add_argument("service", nargs="?", help=" | ".join(SERVICES))
         sub.set_defaults(handler=handler)
+    recover = commands.add_parser(
+        "recover", help="kill a server hard, start it once with --init-rpl-role=SLAVE, restart it"
+    )
+    recover.add_argument("service", nargs="?", help="db1 | db2 | db3")
+    recover.set_defaults(handler=cmd_recover)
     logs = commands.add_parser("logs", help="tail a service's log")
     logs.add_argument("service", nargs="?", help=" | ".join(SERVICES))
     logs.add_argument("--follow", "-f", action="store_true")

@@ -91,6 +91,10 @@ class Supervisor:
             raise ClusterError(f"{name}: {fault.faultString}", log_file(name)) from None
         return True
 
+    def stop_nowait(self, name: str) -> None:
+        """Ask for a stop without waiting (supervisord will not restart it)."""
+        self._api.stopProcess(name, False)
+
     def signal(self, name: str, signame: str) -> None:
         self._api.signalProcess(name, signame)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 from replication import sql
@@ -112,14 +113,99 @@ def test_primary_frozen_fails_over_old_primary_takes_no_write_and_rejoins(ha_clu
     # The old primary took no write after it woke up: its binlog did not move.
     assert DBS["db1"].scalar(sql.primary_gtid_position(FLAVOR)) == db1_position
     _assert_every_201_on(load, [new, other])
+    # db1's commits still wait for an acknowledgement: binlogged, never committed in its engine,
+    # never answered. rejoin discards them (hard kill, one start with --init-rpl-role=SLAVE).
     result = ha.manage("rejoin", "db1")
-    if result.returncode != 0:
-        # Refused: db1 holds transactions nobody acknowledged. The refusal says how to rebuild it.
-        assert "reclone db1" in result.stderr, result.stderr
-        result = ha.manage("reclone", "db1")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    ha.report("rejoin: " + (" / ".join(line for line in result.stdout.splitlines() if "==>" in line)))
     assert ha.replicates_from("db1", new)
     _assert_every_201_on(load, [new, other, "db1"])
+
+
+def test_rejoin_discards_a_commit_the_frozen_primary_never_had_acknowledged(ha_cluster):
+    """Deterministic version of the freeze: a commit that waits for an ack when db1 freezes."""
+    supervisor = ha_cluster
+    session, _ = signed_up_user()
+    codigo = unique_code("UNACK")
+    assert create_room(session, codigo, nombre="sin ack", capacidad=1).status_code == 201
+    for name in ("db2", "db3"):
+        ha.caught_up(name, "db1")
+    ha.hold_failover()
+    for name in ("db2", "db3"):
+        DBS[name].query("STOP SLAVE IO_THREAD")  # nothing reaches them, nothing is acknowledged
+    before = DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos")
+    connection = DBS["db1"].connect()
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE salas.salas_sala SET capacidad = 3 WHERE codigo = %s", [codigo])
+            outcome.append("committed")
+        except Exception as exc:  # noqa: BLE001 - the server is killed under it: any error
+            outcome.append(exc)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    wait_until(
+        lambda: DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos") != before,
+        timeout=20,
+        what="the update in db1's binlog",
+    )
+    assert writer.is_alive() and not outcome, "the update must wait for an acknowledgement"
+    pid = supervisor.pid("db1")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        result = ha.manage("failover", "--to", "db2")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        ha.release_failover()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ha.primary() == "db2"
+    time.sleep(0.5)  # db1 runs again: the update still waits (no replica of db1 is left)
+    assert not outcome, outcome
+    assert DBS["db1"].scalar("SELECT @@GLOBAL.gtid_binlog_pos") != before
+    result = ha.manage("rejoin", "db1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "truncated binlog" in result.stdout, result.stdout
+    ha.report(" / ".join(line for line in result.stdout.splitlines() if "truncat" in line.lower()))
+    writer.join(timeout=30)
+    assert outcome and outcome[0] != "committed", outcome  # its client never got an answer
+    # Discarded: db1 never answered it and db2 never had it.
+    assert DBS["db1"].scalar("SELECT capacidad FROM salas.salas_sala WHERE codigo = %s", [codigo]) == 1
+    assert ha.replicates_from("db1", "db2")
+    for name in ("db1", "db3"):
+        ha.caught_up(name, "db2")
+    assert len({ha.checksum(name) for name in ("db1", "db2", "db3")}) == 1
+
+
+def test_rejoin_refuses_a_server_holding_committed_transactions_the_primary_lacks(ha_cluster):
+    # An errant write on db3, logged and committed in its engine (a replica waits for no
+    # acknowledgement): the recovery keeps it, so rejoin must refuse and point at reclone.
+    session, _ = signed_up_user()
+    codigo = unique_code("ERRANT")
+    assert create_room(session, codigo, nombre="errante", capacidad=1).status_code == 201
+    ha.caught_up("db3", "db1")
+    DBS["db3"].query("STOP SLAVE")
+    connection = DBS["db3"].connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION sql_log_bin = 1")
+            cursor.execute("UPDATE salas.salas_sala SET capacidad = 2 WHERE codigo = %s", [codigo])
+            assert cursor.rowcount == 1
+    finally:
+        connection.close()
+    result = ha.manage("rejoin", "db3")
+    assert result.returncode != 0
+    assert "reclone db3" in result.stderr and "committed in its engine" in result.stderr, result.stderr
+    assert "--init-rpl-role=SLAVE" in result.stdout, result.stdout
+    # Kept, not discarded: the refusal leaves db3's data as it was.
+    assert DBS["db3"].scalar("SELECT capacidad FROM salas.salas_sala WHERE codigo = %s", [codigo]) == 2
+    result = ha.manage("reclone", "db3")
+    assert result.returncode == 0, result.stderr
+    assert ha.replicates_from("db3", "db1")
+    ha.caught_up("db3", "db1")
+    assert ha.checksum("db3") == ha.checksum("db1")
 
 
 def test_switchover_there_and_back_under_load_loses_nothing(ha_cluster):

@@ -14,8 +14,10 @@ from replication.servers import all_servers
 class Command(BaseCommand):
     help = (
         "Fence dbN, check it holds nothing the primary lacks, point it at the current primary "
-        "(GTID, semi-sync acks) and wait until it has caught up. Refuses, and says to use "
-        "`reclone dbN`, when it holds transactions written after it was replaced."
+        "(GTID, semi-sync acks) and wait until it has caught up. When it holds transactions the "
+        "primary lacks (or commits waiting for an acknowledgement), kills it and starts it once "
+        "with --init-rpl-role=SLAVE, which discards those never committed in its engine; refuses, "
+        "and says to use `reclone dbN`, when committed ones remain."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
