@@ -7,6 +7,7 @@ its key, and the oldest entries go first once the budget is spent.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -23,19 +24,23 @@ def key_size(key: Hashable) -> int:
         return len(key)
     if isinstance(key, tuple):
         return sum(key_size(part) for part in key)
+    if dataclasses.is_dataclass(key):
+        return sum(key_size(getattr(key, field.name)) for field in dataclasses.fields(key))
     return 16
 
 
 class BoundedMemo(Generic[V]):
     """Least recently used entries evicted once their keys' bytes pass `max_bytes`."""
 
-    def __init__(self, max_bytes: int, *, max_key_bytes: int = 8192):
+    def __init__(self, max_bytes: int, *, max_key_bytes: int = 8192, value_bytes: int = 0):
         self._entries: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
         self._lock = threading.Lock()
         self._bytes = 0
         self.max_bytes = max_bytes
         # A key larger than this is not remembered at all: recomputing is cheaper.
         self.max_key_bytes = max_key_bytes
+        # What one value costs, for values larger than the entry overhead (a model instance).
+        self.value_bytes = value_bytes
 
     def get(self, key: Hashable) -> V | None:
         with self._lock:
@@ -52,7 +57,7 @@ class BoundedMemo(Generic[V]):
         size = key_size(key)
         if size > self.max_key_bytes:
             return
-        cost = size + _ENTRY_OVERHEAD
+        cost = size + _ENTRY_OVERHEAD + self.value_bytes
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:

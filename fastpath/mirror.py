@@ -41,7 +41,7 @@ from accounts.sessions import load_signed_session
 from core.memo import BoundedMemo
 
 T = TypeVar("T")
-_CSRF_CHARS = re.compile(r"^[a-zA-Z0-9]+$")
+_CSRF_CHARS = re.compile(r"\A[a-zA-Z0-9]+\Z")
 # Django's ResponseHeaders store: lower-cased name -> (name, value), in Django's order.
 Headers = dict[str, tuple[str, str]]
 # Distinct (Accept-Language, scheme) variants whose headers are kept; least recently used go.
@@ -157,12 +157,9 @@ class RecordedHeaders:
 
     @staticmethod
     def variant(request: HttpRequest) -> tuple[str, ...]:
-        meta = request.META
-        return (
-            meta.get("HTTP_ACCEPT_LANGUAGE", "")[:200],
-            meta.get("wsgi.url_scheme", ""),
-            meta.get("HTTP_X_FORWARDED_PROTO", "")[:10],
-        )
+        # Exactly what shapes Django's headers: the whole Accept-Language (LocaleMiddleware reads
+        # it all; 64 variants of at most gunicorn's 8 KB field stay small) and is_secure().
+        return (str(request.META.get("HTTP_ACCEPT_LANGUAGE", "")), request.scheme or "")
 
     def get(self, request: HttpRequest) -> Headers | None:
         key = self.variant(request)

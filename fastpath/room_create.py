@@ -51,7 +51,7 @@ class RoomCreateLane:
         self.headers = mirror.RecordedHeaders(201, own_cookies=frozenset({consistency.COOKIE_NAME}))
         self._csrf = mirror.CsrfCheck(lambda request: HttpResponse())
         # The user each session names, as last read from the primary; the INSERT re-checks it.
-        self._owners: BoundedMemo[Any] = BoundedMemo(4 * 1024 * 1024)
+        self._owners: BoundedMemo[Any] = BoundedMemo(4 * 1024 * 1024, value_bytes=2048)  # a User instance
 
     def answer(self, request: HttpRequest) -> HttpResponse | None:
         headers = self.headers.get(request)
@@ -74,9 +74,14 @@ class RoomCreateLane:
             if sala is None:
                 self._owners.pop(session)
                 return None
-            body = json_response(selectors.sala_to_dict(sala)).content
-            response = mirror.RecordedHeaders.replay(headers, body, 201)
-            consistency.set_write_position_cookie(response)
+            try:
+                body = json_response(selectors.sala_to_dict(sala)).content
+                response = mirror.RecordedHeaders.replay(headers, body, 201)
+                consistency.set_write_position_cookie(response)
+            except Exception as exc:  # noqa: BLE001 - logged below; the room exists: never hand on to Django
+                # Written: handing on to Django would INSERT again (a 409 for the client's own room).
+                logger.exception("room create lane: the room was written, its answer failed")
+                return _unavailable(exc, headers)
             return response
 
     def _session_owner_and_fields(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 
@@ -68,11 +68,14 @@ class RoomListLane:
         with state.routed(state.ReadRoute(alias, reason)):
             try:
                 body = mirror.read_on_healthy_connection(alias, read)
-            except DatabaseError as exc:
-                # Not a stale pooled connection (read_on_healthy_connection replaced that): the server failed.
+            except (OperationalError, InterfaceError) as exc:
+                # Not a stale pooled connection (read_on_healthy_connection replaced that): the
+                # server failed. The same classes ReadRoutingMiddleware treats as a failed server.
                 connections[alias].close()
                 health.server_failed(alias, str(exc))
                 return None
+            except DatabaseError:
+                return None  # a refused statement, not a failed server: Django answers
         return None if body is None else mirror.RecordedHeaders.replay(headers, body, 200)
 
     def params(self, query_string: str) -> ListParams | None:

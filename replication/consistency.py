@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core import signing
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, connections
 from django.http import HttpRequest, HttpResponse
 
 from replication.gtid import covers
@@ -53,7 +53,7 @@ def replica_has_applied(gtid: str) -> bool:
         with connections[REPLICA].cursor() as cursor:
             cursor.execute(wait_for_gtid(flavor), [gtid, settings.READ_YOUR_WRITES_WAIT_SECONDS])
             (result,) = cursor.fetchone()
-    except DatabaseError as exc:
+    except (DatabaseError, InterfaceError) as exc:
         logger.info("read-your-writes check failed on the replica: %s", exc)
         return False
     return result == 0
@@ -85,7 +85,7 @@ def set_write_position_cookie(response: HttpResponse) -> None:
         with connections[PRIMARY].cursor() as cursor:
             cursor.execute(primary_gtid_position(flavor))
             (gtid,) = cursor.fetchone()
-    except DatabaseError as exc:
+    except (DatabaseError, InterfaceError) as exc:
         # The write may have committed just before the primary went away: the
         # client's reads must not trust a replica until the cookie expires.
         logger.warning("could not read the GTID of a write: %s", exc)

@@ -116,8 +116,8 @@ class _Reader:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[str, int, int, int] | None = None
-        self._value: Topology | None = None
+        # (stat key, record) as one value: a lock-free reader never pairs a new key with an old record.
+        self._read: tuple[tuple[str, int, int, int] | None, Topology] | None = None
         self._checked = 0.0
 
     def forget(self) -> None:
@@ -132,24 +132,25 @@ class _Reader:
         # The file's name is part of what was read: another TOPOLOGY_FILE (a test's)
         # is another record, never answered from this one's memory.
         path = settings.TOPOLOGY_FILE
+        read = self._read
         if (
-            self._value is not None
+            read is not None
             and now - self._checked < RECHECK_SECONDS
-            and self._key is not None
-            and self._key[0] == path
+            and read[0] is not None
+            and read[0][0] == path
         ):
-            return self._value
+            return read[1]
         self._checked = now
         try:
             info = os.stat(path)  # a str: no Path built on this hot path
             key: tuple[str, int, int, int] | None = (path, info.st_ino, info.st_mtime_ns, info.st_size)
         except FileNotFoundError:
             key = None
-        if self._value is not None and key == self._key:
-            return self._value
+        if read is not None and key is not None and key == read[0]:
+            return read[1]
         with self._lock:
             value = _parse(_path()) if key is not None else Topology(primary=default_primary())
-            self._key, self._value = key, value
+            self._read = (key, value)
             return value
 
 

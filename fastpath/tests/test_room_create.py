@@ -282,3 +282,20 @@ def test_an_unforeseen_error_in_the_lane_leaves_the_answer_to_django(
     answer = post(fast, room("LANE-2"), cookie=cookie)
     assert answer.status_code == 201 and django.calls == 2
     assert Sala.objects.filter(codigo="LANE-2").count() == 1
+
+
+def test_a_failure_after_the_row_is_written_is_a_503_never_a_second_insert(lane, user, cookie, monkeypatch):
+    fast, django = lane
+    post(fast, room("LANE-1"), cookie=cookie)
+
+    def broken(sala: Any) -> None:
+        raise RuntimeError("the answer could not be built")
+
+    monkeypatch.setattr(room_create.selectors, "sala_to_dict", broken)
+    answer = post(fast, room("LANE-2"), cookie=cookie)
+    assert answer.status_code == 503 and django.calls == 1  # Django was not asked to write it again
+    assert Sala.objects.filter(codigo="LANE-2").count() == 1
+    assert any(
+        name == "Set-Cookie" and value.strip().startswith(f"{consistency.COOKIE_NAME}=")
+        for name, value in answer.headers
+    )
