@@ -50,9 +50,6 @@ class BoundedMemo(Generic[V]):
             self._entries.move_to_end(key)
             return entry[1]
 
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._entries
-
     def put(self, key: Hashable, value: V) -> None:
         size = key_size(key)
         if size > self.max_key_bytes:

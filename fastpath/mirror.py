@@ -196,9 +196,5 @@ class RecordedHeaders:
         response.headers._store = store  # noqa: SLF001
         return response
 
-    def clear(self) -> None:
-        with self._lock:
-            self._variants.clear()
-
     def __len__(self) -> int:
         return len(self._variants)

@@ -68,7 +68,10 @@ class StateCache(Generic[T]):
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         # Where the router sends this read (a read inside a primary transaction stays there).
         alias = state.PRIMARY if connections[state.PRIMARY].in_atomic_block else read_route()[0]
-        return self._cache.get_or_compute(alias, key, compute, token=snapshot.request_token(alias))
+        token = snapshot.request_token(alias)
+        if token is None:
+            return compute()  # reads there are not cached (MySQL's primary, a transaction)
+        return self._cache.get_or_compute(alias, key, compute, token=token)
 
     def clear(self) -> None:
         self._cache.clear()
