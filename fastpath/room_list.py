@@ -4,9 +4,10 @@ Answered only when: no language cookie, a CSRF cookie Django keeps as it is,
 an allowed host, a query string the view accepts, a valid session whose user
 is active with the password the session was signed for (that verdict cached
 per database state, like the page), and the read going where Django's routing
-would send it. A client carrying a read-your-writes cookie is served here too
-when the replica's state, which this request reads anyway, already holds that
-write; otherwise Django answers, and waits for the replica as always.
+would send it. The state is the one a node remembers for STATE_RECHECK_SECONDS
+(replication.snapshot.recent_state); a client carrying a read-your-writes cookie
+is served here when that state, or the server's present one, holds its write;
+otherwise Django answers, and waits for the replica as always.
 """
 
 from __future__ import annotations
@@ -53,14 +54,12 @@ class RoomListLane:
         if params is None or session is None:
             return None
         alias, reason = health.default_route()
-        wanted = consistency.client_gtid(request) if alias == state.REPLICA else None
+        written = consistency.client_gtid(request)
 
         def read() -> bytes | None:
-            token = snapshot.request_token(alias)
-            if token is None:
-                return None
-            if wanted and not consistency.replica_state_covers(token, wanted):
-                return None  # Django answers, after waiting for the replica
+            # A state that holds the client's own last write, if it has one.
+            if snapshot.recent_state(alias, written) is None:
+                return None  # not cached there, or the replica lacks the write: Django waits for it
             if not _users.get_or_compute(session, lambda: mirror.session_user(session) is not None):
                 return None
             return sala_list_body(params)

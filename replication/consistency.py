@@ -16,7 +16,6 @@ from django.core import signing
 from django.db import DatabaseError, InterfaceError, connections
 from django.http import HttpRequest, HttpResponse
 
-from replication.gtid import covers
 from replication.health import connection_flavor
 from replication.sql import primary_gtid_position, wait_for_gtid
 from replication.state import PRIMARY, REPLICA
@@ -57,18 +56,6 @@ def replica_has_applied(gtid: str) -> bool:
         logger.info("read-your-writes check failed on the replica: %s", exc)
         return False
     return result == 0
-
-
-def replica_state_covers(token: str, gtid: str) -> bool:
-    """Whether the replica's state token (replication.snapshot, read this request anyway) holds `gtid`.
-
-    The exact answer MASTER_GTID_WAIT would give at once, without asking; "no"
-    when unsure, and the caller then asks the server (replica_has_applied).
-    """
-    if gtid == PIN_TO_PRIMARY:
-        return False
-    position = token.rpartition("|")[2]  # the token is "<server>|<applied GTID position>"
-    return covers(connection_flavor(REPLICA), position, gtid)
 
 
 def set_write_position_cookie(response: HttpResponse) -> None:

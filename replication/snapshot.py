@@ -15,19 +15,32 @@ from, and served again only while the server still reports that token:
 MySQL offers no snapshot coordinates, so there reads on the primary are not cached.
 (RESET MASTER restarts the binlog's numbering; restart the nodes after one.)
 Checking a token is one statement that touches no table.
+
+`recent_state()` reuses a server's state for STATE_RECHECK_SECONDS (50 ms) per
+process rather than asking on every request: a reader without writes of its own
+may get a page that much older than the server (on top of the replica's lag,
+itself bounded by REPLICA_MAX_LAG_SECONDS). A reader who wrote is never served
+an older state: the remembered state is used for it only when it holds the
+reader's write (its GTID position), else the server is asked again.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connections
 
 from replication import state
+from replication.consistency import PIN_TO_PRIMARY
+from replication.gtid import covers
 from replication.health import connection_flavor
+from replication.sql import primary_gtid_position
 from replication.state import PRIMARY, REPLICA
 
 T = TypeVar("T")
@@ -95,6 +108,88 @@ def request_token(alias: str) -> str | None:
     if alias not in route.tokens:
         route.tokens[alias] = current_token(alias)
     return route.tokens[alias]
+
+
+@dataclass(frozen=True)
+class RecentState:
+    """A server's state as read at `read_at`: its token, and a GTID position it holds."""
+
+    server: str
+    token: str
+    # Every transaction in this position is visible in the state `token` names.
+    position: str
+    read_at: float
+
+
+# alias -> its server's last read state; replaced whole, so lock-free readers see one.
+_recent: dict[str, RecentState] = {}
+
+
+def _target_server(alias: str) -> str:
+    target = getattr(connections[alias], "target", None)  # replication.backend's; absent elsewhere
+    address = target() if target is not None else None
+    return address.name if address is not None else ""
+
+
+def _read_state(alias: str) -> RecentState | None:
+    flavor = connection_flavor(alias)
+    read_at = time.monotonic()
+    if alias == REPLICA:
+        position = replica_position()
+        token = position
+    elif alias == PRIMARY and flavor.is_mariadb and not connections[PRIMARY].in_atomic_block:
+        # The GTID position first: everything binlogged before the coordinates were
+        # read ends at or before them, so a snapshot at those coordinates sees it.
+        with connections[PRIMARY].cursor() as cursor:
+            cursor.execute(primary_gtid_position(flavor))
+            (position,) = cursor.fetchone()
+        token = primary_binlog_coordinates()
+    else:
+        return None
+    server = getattr(connections[alias], "server_name", None) or ""
+    return RecentState(server, f"{server}|{token}", str(position), read_at)
+
+
+def recent_state(alias: str, written: str | None = None) -> RecentState | None:
+    """`alias`'s state read at most STATE_RECHECK_SECONDS ago, holding `written` if given.
+
+    `written` is the GTID position of the reader's own last write (its
+    read-your-writes cookie). The state is read again when the remembered one is
+    too old, comes from another server, or lacks that write. None: reads there
+    are not cached, or (a replica) it has not applied the write yet. The state
+    is also this request's token for every StateCache read (request_token).
+    """
+    known = _recent.get(alias)
+    now = time.monotonic()
+    fits = (
+        known is not None
+        and now - known.read_at < settings.STATE_RECHECK_SECONDS
+        and known.server == _target_server(alias)
+        and (written is None or _holds(alias, known, written))
+    )
+    if not fits:
+        known = _read_state(alias)
+        if known is None:
+            return None
+        _recent[alias] = known
+        # Asked after the request came: on the primary that state holds whatever the
+        # client wrote before; a replica's must show it.
+        if written is not None and alias == REPLICA and not _holds(alias, known, written):
+            return None
+    assert known is not None
+    route = state.current()
+    if route is not None:
+        route.tokens[alias] = known.token
+    return known
+
+
+def _holds(alias: str, known: RecentState, written: str) -> bool:
+    return written != PIN_TO_PRIMARY and covers(connection_flavor(alias), known.position, written)
+
+
+def forget_recent_states() -> None:
+    """After a server failed, or in tests: the next request reads each state again."""
+    _recent.clear()
 
 
 class PositionCache:

@@ -35,6 +35,7 @@ from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,52 @@ def read_address() -> Address | None:
         if name != primary:
             return addresses[name]
     return addresses[own]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where each connection role points under one topology record."""
+
+    primary: Address
+    node_read: Address | None
+
+
+# (record, settings generation, targets): asked before every use of a connection,
+# so computed once per record; a test's override_settings starts a new generation.
+_targets: tuple[Topology, int, Targets] | None = None
+_settings_generation = 0
+_ROUTING_SETTINGS = frozenset(
+    {
+        "DATABASE_SERVERS",
+        "REPLICATION_PRIMARY_URL",
+        "REPLICATION_REPLICA_URLS",
+        "NODE_DATABASE",
+        "TOPOLOGY_FILE",
+    }
+)
+
+
+def targets() -> Targets:
+    """primary_address() and read_address() under the current record, computed once per record."""
+    global _targets  # noqa: PLW0603 - one memo, replaced whole (lock-free readers see one tuple)
+    record = current()
+    memo = _targets
+    if memo is not None and memo[0] is record and memo[1] == _settings_generation:
+        return memo[2]
+    generation = _settings_generation
+    value = Targets(primary_address(), read_address())
+    _targets = (record, generation, value)
+    return value
+
+
+def _routing_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    global _settings_generation  # noqa: PLW0603
+    if setting in _ROUTING_SETTINGS:
+        _settings_generation += 1
+        _reader.forget()
+
+
+setting_changed.connect(_routing_setting_changed)
 
 
 def read_preference() -> str:

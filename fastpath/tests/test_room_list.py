@@ -16,7 +16,7 @@ from accounts.tests.factories import UserFactory
 from conftest import PASSWORD
 from fastpath import mirror, room_list
 from fastpath.tests.lanes import LaneUnderTest, call, session_cookie
-from replication import consistency
+from replication import consistency, snapshot
 from salas import api
 from salas.tests.factories import SalaFactory
 
@@ -25,9 +25,12 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "repl
 
 
 @pytest.fixture
-def lane():
+def lane(settings):
     api.sala_list_cache_clear()
     room_list.clear_caches()
+    snapshot.forget_recent_states()
+    # Every request asks the server's state, unless a test says otherwise (its own tests below).
+    settings.STATE_RECHECK_SECONDS = 0
     app = LaneUnderTest()
     return app, app
 
@@ -130,7 +133,7 @@ def _signed_gtid(gtid: str) -> str:
 @pytest.fixture
 def on_a_replica_at_0_1_500(lane, user, monkeypatch) -> str:
     """The lane's headers learnt, reads routed to a replica that has applied 0-1-500; the session cookie."""
-    from replication import health, snapshot
+    from replication import health
 
     cookie = session_cookie(user)
     call(lane[0], HTTP_COOKIE=cookie)
@@ -157,6 +160,53 @@ def test_a_read_your_writes_cookie_is_served_here_only_when_the_replica_holds_it
     answer = call(fast, HTTP_COOKIE=f"{cookie}; {_signed_gtid(gtid)}")
     assert answer.status_code == 200
     assert django.calls == (1 if lane_answers else 2)
+
+
+def _written_position() -> str:
+    """What a write's read-your-writes cookie holds: the primary's whole position after it."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT @@GLOBAL.gtid_binlog_pos")
+        return str(cursor.fetchone()[0])
+
+
+def test_a_remembered_state_serves_readers_without_writes_until_it_is_rechecked(lane, user, settings):
+    fast, django = lane
+    settings.STATE_RECHECK_SECONDS = 3600
+    cookie = session_cookie(user)
+    call(fast, HTTP_COOKIE=cookie)
+    assert call(fast, HTTP_COOKIE=cookie).json()["count"] == 0
+    sala = SalaFactory(owner=user)
+    # Within the interval a reader who did not write may get the page of the remembered state...
+    assert call(fast, HTTP_COOKIE=cookie).json()["count"] == 0
+    # ...the writer never: its cookie's position is not in that state, so the server is asked.
+    own = call(fast, HTTP_COOKIE=f"{cookie}; {_signed_gtid(_written_position())}")
+    assert [item["codigo"] for item in own.json()["salas"]] == [sala.codigo]
+    assert django.calls == 1  # the lane answered both
+    settings.STATE_RECHECK_SECONDS = 0
+    assert call(fast, HTTP_COOKIE=cookie).json()["count"] == 1
+
+
+def test_a_remembered_replica_state_is_used_for_a_writer_only_when_it_holds_the_write(
+    lane, on_a_replica_at_0_1_500, monkeypatch, settings
+):
+    fast, django = lane
+    settings.STATE_RECHECK_SECONDS = 3600
+    asked: list[str] = []
+
+    def position(now: str) -> None:
+        monkeypatch.setattr(snapshot, "replica_position", lambda: asked.append(now) or now)
+
+    position("0-1-500")
+    cookie = on_a_replica_at_0_1_500
+    call(fast, HTTP_COOKIE=cookie)
+    call(fast, HTTP_COOKIE=f"{cookie}; {_signed_gtid('0-1-450')}")
+    assert asked == ["0-1-500"]  # remembered: held the write
+    position("0-1-600")
+    call(fast, HTTP_COOKIE=f"{cookie}; {_signed_gtid('0-1-600')}")
+    assert asked == ["0-1-500", "0-1-600"] and django.calls == 1  # asked again, and it held it
+    answer = call(fast, HTTP_COOKIE=f"{cookie}; {_signed_gtid('0-1-700')}")
+    assert answer.status_code == 200 and django.calls == 2  # not applied yet: Django waits for it
+    assert len(asked) == 3
 
 
 def test_a_forged_read_your_writes_cookie_is_ignored_as_django_ignores_it(lane, on_a_replica_at_0_1_500):

@@ -36,10 +36,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return self.settings_dict.get("SALAS_ROLE")
 
     def target(self) -> topology.Address | None:
-        if self.role == ROLE_PRIMARY:
-            return topology.primary_address()
-        if self.role == ROLE_NODE_READ:
-            return topology.read_address()
+        role = self.settings_dict.get("SALAS_ROLE")
+        if role == ROLE_PRIMARY:
+            return topology.targets().primary
+        if role == ROLE_NODE_READ:
+            return topology.targets().node_read
         return None
 
     def get_connection_params(self) -> dict[str, Any]:

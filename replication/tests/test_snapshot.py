@@ -58,7 +58,7 @@ def test_the_same_coordinates_on_another_server_are_another_state(monkeypatch):
     def primary_is(name: str) -> None:
         # The same test server under another name: what the backend sees after a switchover.
         address = topology.Address(name, here["HOST"], int(here["PORT"]))
-        monkeypatch.setattr(topology, "primary_address", lambda: address)
+        monkeypatch.setattr(topology, "targets", lambda: topology.Targets(address, None))
 
     primary_is("db1")
     before = snapshot.current_token("default")

@@ -25,6 +25,19 @@ def test_a_recorded_change_is_seen_and_nodes_read_their_own_server(settings, tmp
     assert topology.current().last_change["kind"] == "failover"
 
 
+def test_connection_targets_follow_each_record_and_each_settings_change(settings, tmp_path):
+    settings.TOPOLOGY_FILE = str(tmp_path / "topology.json")
+    settings.DATABASE_SERVERS = {"db1": "h1:3306", "db2": "h2:3306", "db3": "h3:3306"}
+    settings.NODE_DATABASE = "db3"
+    assert topology.targets() == topology.Targets(topology.primary_address(), topology.read_address())
+    assert (topology.targets().primary.name, topology.targets().node_read.name) == ("db1", "db3")
+    with topology.changing() as current:
+        topology.record(current, "db3", {"kind": "switchover", "from": "db1", "to": "db3"})
+    assert (topology.targets().primary.name, topology.targets().node_read.name) == ("db3", "db1")
+    settings.DATABASE_SERVERS = {"db1": "h1:3306", "db2": "h2:3306", "db3": "other:3307"}
+    assert topology.targets().primary == topology.Address("db3", "other", 3307)
+
+
 def test_the_failover_hold_expires(settings, tmp_path):
     import os
 
