@@ -7,12 +7,13 @@ from, and served again only while the server still reports that token:
   @@gtid_executed on MySQL). It moves only once a replicated transaction is
   visible, the same fact MASTER_GTID_WAIT's read-your-writes promise rests on.
   The position is read before the data, so the data is never older than it.
-* the primary (MariaDB): its binlog coordinates. The binlog moves before a
-  commit becomes visible, so the data is read inside START TRANSACTION WITH
-  CONSISTENT SNAPSHOT, whose Binlog_snapshot_file/position name exactly the
-  commits that snapshot sees. A later request compares SHOW MASTER STATUS with
-  it: any commit since, visible or not yet, has moved the binlog.
-MySQL offers no snapshot coordinates, so there reads on the primary are not cached.
+* the primary (MariaDB): its binlog coordinates (SHOW MASTER STATUS), read
+  before the data. The binlog moves before a commit becomes visible, so the
+  data is read inside START TRANSACTION WITH CONSISTENT SNAPSHOT, which sees
+  every commit binlogged before the snapshot's own coordinates (MariaDB's
+  Binlog_snapshot_file/position), and so every one before the token. Any commit
+  since, visible or not yet, has moved the binlog: a later request's token differs.
+MySQL's snapshots promise no binlog position, so there reads on the primary are not cached.
 (RESET MASTER restarts the binlog's numbering; restart the nodes after one.)
 Checking a token is one statement that touches no table.
 
@@ -62,23 +63,20 @@ def primary_binlog_coordinates() -> str:
     return f"{row[0]}:{row[1]}" if row else ""
 
 
-def _compute_in_consistent_snapshot(compute: Callable[[], T]) -> tuple[str, T]:
+def _compute_in_consistent_snapshot(compute: Callable[[], T]) -> T:
     connection = connections[PRIMARY]
     connection.ensure_connection()
     with connection.cursor() as cursor:
-        # The snapshot (and so its coordinates) needs REPEATABLE READ: under the
-        # connection's READ COMMITTED each statement would see a newer state.
+        # The snapshot needs REPEATABLE READ: under the connection's READ COMMITTED
+        # each statement would see a newer state (harmless) but not necessarily
+        # every commit binlogged before the token was read (the binlog moves first).
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
         try:
-            cursor.execute("SHOW STATUS LIKE 'binlog_snapshot_%%'")
-            status = {name.lower(): value for name, value in cursor.fetchall()}
             value = compute()
         finally:
             cursor.execute("COMMIT")
-    return _on_server(
-        PRIMARY, f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}"
-    ), value
+    return value
 
 
 def _on_server(alias: str, token: str) -> str:
@@ -215,11 +213,9 @@ class PositionCache:
         value = self._get((alias, key), token)
         if value is not None:
             return value
-        if alias == REPLICA:
-            # The position was read before the data: the data is at least that new.
-            value = compute()
-        else:
-            token, value = _compute_in_consistent_snapshot(compute)
+        # The token was read before the data, so the data is at least that new: filed
+        # under it, it is found by every later request that reads the same token.
+        value = compute() if alias == REPLICA else _compute_in_consistent_snapshot(compute)
         self._put((alias, key), token, value)
         return value
 
