@@ -19,5 +19,5 @@ No application code lives here. One module per concern:
   report.py      the tables, the verdict and reports/bench.json
   chaos.py       what `make chaos` runs: failover under load, semi-sync on vs off
   pipeline.py    paired runs of two versions of the nodes (used once; numbers in the README)
-  wsgi_lane.py   the lanes as a WSGI layer before Django: version B of pipeline.py
+  middleware_only.py  Django with the fast path only as first middleware: version B of pipeline.py
 """

@@ -8,9 +8,10 @@ and settings (app1..app3: same replicas, workers, threads) behind an nginx
 rendered from the cluster's template (bench/floor.py), against the running
 cluster's databases; the bare-WSGI floor runs in the same rounds. Rounds
 alternate A, B, floor, so drift of the machine hits all of them alike. B is
-the same lanes as a WSGI layer in front of Django's handler (bench/wsgi_lane.py),
-or, with --other-tree, another checkout's nodes. Used to choose between the
-first-middleware fast path and a WSGI layer (issue 11); numbers in the README.
+the same Django with the fast path only as its first middleware, without the
+memory answers in front of Django's handler (bench/middleware_only.py), or, with
+--other-tree, another checkout's nodes. Used to decide where the fast path lives
+(issue 11); numbers in the README.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--other-tree", type=Path, help="B: another checkout's nodes (default: the WSGI layer)"
+        "--other-tree", type=Path, help="B: another checkout's nodes (default: the first middleware alone)"
     )
     parser.add_argument("--host", default=BALANCER)
     parser.add_argument("--rounds", type=int, default=2)
@@ -60,9 +61,9 @@ def main() -> int:
         name_b = f"B: {other.name}"
     else:
         version_b = Floor(
-            REPORTS / "pipeline-b", PIPELINE_PORTS[1], "bench.wsgi_lane:application", as_nodes=True
+            REPORTS / "pipeline-b", PIPELINE_PORTS[1], "bench.middleware_only:application", as_nodes=True
         )
-        name_b = "B: lanes as a WSGI layer"
+        name_b = "B: first middleware alone"
     api = Api(args.host)
     prepare(api)
     reader = api.reader()
@@ -71,7 +72,7 @@ def main() -> int:
     answer = reader.get(path)
     wrk = ensure_wrk()
     tiers = {
-        "A: first middleware": Floor(
+        "A: the nodes' application": Floor(
             REPORTS / "pipeline-a", PIPELINE_PORTS[0], "salas_project.wsgi:application", as_nodes=True
         ),
         name_b: version_b,

@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 class FastPathMiddleware:
+    # The instance last built, so that fastpath.wsgi's handler shares its lanes (and
+    # the headers they learnt): Django keeps middleware instances only in its chain.
+    built: FastPathMiddleware | None = None
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
         lanes: list[RoomListLane | RoomCreateLane] = []
@@ -38,6 +42,7 @@ class FastPathMiddleware:
         if errors:
             raise ImproperlyConfigured("; ".join(f"{error.msg} ({error.hint})" for error in errors))
         self.lanes = {(lane.method, lane.path): lane for lane in lanes}
+        FastPathMiddleware.built = self
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         lane = self.lanes.get((request.method or "", request.path_info))

@@ -196,5 +196,11 @@ class RecordedHeaders:
         response.headers._store = store  # noqa: SLF001
         return response
 
+    @staticmethod
+    def replay_wsgi(headers: Headers, body: bytes) -> list[tuple[str, str]]:
+        """replay()'s headers as Django's WSGI handler hands them to the server (no cookies here)."""
+        length = ("Content-Length", str(len(body)))
+        return [length if name == "content-length" else pair for name, pair in headers.items()]
+
     def __len__(self) -> int:
         return len(self._variants)

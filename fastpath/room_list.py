@@ -22,7 +22,7 @@ from core.http import ApiError
 from core.memo import BoundedMemo
 from fastpath import mirror
 from replication import StateCache, consistency, health, snapshot, state
-from salas.api import ListParams, sala_list_body, sala_list_params
+from salas.api import ListParams, sala_list_body, sala_list_cached_body, sala_list_params
 
 _NOT_FOR_THE_LANE = object()
 # Whether each session's user may read, per state of the database it was read from.
@@ -35,24 +35,15 @@ class RoomListLane:
     def __init__(self) -> None:
         self.path = reverse("salas:api-list")
         self.headers = mirror.RecordedHeaders(200)
+        self.status_line = "200 OK"  # as Django's WSGI handler writes a 200
         # The view's reading of each query string (None: the view answers 400).
         self._params: BoundedMemo[ListParams | object] = BoundedMemo(256 * 1024, max_key_bytes=2048)
 
     def answer(self, request: HttpRequest) -> HttpResponse | None:
-        headers = self.headers.get(request)
-        if headers is None:
+        admitted = self._admit(request)
+        if admitted is None:
             return None
-        cookies = request.COOKIES
-        if (
-            mirror.has_language_cookie(request)
-            or not mirror.csrf_cookie_kept(cookies.get(settings.CSRF_COOKIE_NAME))
-            or not mirror.host_allowed(request)
-        ):
-            return None
-        params = self.params(request.META.get("QUERY_STRING", ""))
-        session = mirror.session_from_cookie(cookies.get(settings.SESSION_COOKIE_NAME))
-        if params is None or session is None:
-            return None
+        headers, params, session = admitted
         alias, reason = health.default_route()
         written = consistency.client_gtid(request)
 
@@ -76,6 +67,45 @@ class RoomListLane:
             except DatabaseError:
                 return None  # a refused statement, not a failed server: Django answers
         return None if body is None else mirror.RecordedHeaders.replay(headers, body, 200)
+
+    def answer_from_memory(self, request: HttpRequest) -> tuple[list[tuple[str, str]], bytes] | None:
+        """answer()'s 200 (headers for the WSGI server, body) when every fact it needs is in memory.
+
+        It uses no database connection, not even to check one: the health
+        verdicts, the server's remembered state (holding the client's own write,
+        if any), the session's verdict and the page, all for that state.
+        """
+        admitted = self._admit(request)
+        route = health.remembered_route()
+        if admitted is None or route is None:
+            return None
+        headers, params, session = admitted
+        with state.routed(state.ReadRoute(*route)):
+            if (
+                snapshot.remembered_state(route[0], consistency.client_gtid(request)) is None
+                or _users.peek(session) is not True
+            ):
+                return None
+            body = sala_list_cached_body(params)
+        return None if body is None else (mirror.RecordedHeaders.replay_wsgi(headers, body), body)
+
+    def _admit(self, request: HttpRequest) -> tuple[mirror.Headers, ListParams, mirror.Session] | None:
+        """What the answer rests on, if the request is one the lane may answer."""
+        headers = self.headers.get(request)
+        if headers is None:
+            return None
+        cookies = request.COOKIES
+        if (
+            mirror.has_language_cookie(request)
+            or not mirror.csrf_cookie_kept(cookies.get(settings.CSRF_COOKIE_NAME))
+            or not mirror.host_allowed(request)
+        ):
+            return None
+        params = self.params(request.META.get("QUERY_STRING", ""))
+        session = mirror.session_from_cookie(cookies.get(settings.SESSION_COOKIE_NAME))
+        if params is None or session is None:
+            return None
+        return headers, params, session
 
     def params(self, query_string: str) -> ListParams | None:
         known = self._params.get(query_string)

@@ -73,5 +73,17 @@ class StateCache(Generic[T]):
             return compute()  # reads there are not cached (MySQL's primary, a transaction)
         return self._cache.get_or_compute(alias, key, compute, token=token)
 
+    def peek(self, key: Hashable) -> T | None:
+        """The result for `key` filed under the state this request already holds, else None.
+
+        Never asks the database: for a request whose state token is known
+        (replication.snapshot.remembered_state), None otherwise.
+        """
+        route = state.current()
+        if route is None or route.alias not in route.tokens or connections[state.PRIMARY].in_atomic_block:
+            return None
+        token = route.tokens[route.alias]
+        return None if token is None else self._cache.peek(route.alias, key, token)
+
     def clear(self) -> None:
         self._cache.clear()

@@ -41,7 +41,7 @@ from replication import state
 from replication.consistency import PIN_TO_PRIMARY
 from replication.gtid import covers
 from replication.health import connection_flavor
-from replication.sql import primary_gtid_position
+from replication.sql import Flavor, primary_gtid_position
 from replication.state import PRIMARY, REPLICA
 
 T = TypeVar("T")
@@ -116,6 +116,7 @@ class RecentState:
     token: str
     # Every transaction in this position is visible in the state `token` names.
     position: str
+    flavor: Flavor
     read_at: float
 
 
@@ -145,7 +146,7 @@ def _read_state(alias: str) -> RecentState | None:
     else:
         return None
     server = getattr(connections[alias], "server_name", None) or ""
-    return RecentState(server, f"{server}|{token}", str(position), read_at)
+    return RecentState(server, f"{server}|{token}", str(position), flavor, read_at)
 
 
 def recent_state(alias: str, written: str | None = None) -> RecentState | None:
@@ -157,32 +158,43 @@ def recent_state(alias: str, written: str | None = None) -> RecentState | None:
     are not cached, or (a replica) it has not applied the write yet. The state
     is also this request's token for every StateCache read (request_token).
     """
-    known = _recent.get(alias)
-    now = time.monotonic()
-    fits = (
-        known is not None
-        and now - known.read_at < settings.STATE_RECHECK_SECONDS
-        and known.server == _target_server(alias)
-        and (written is None or _holds(alias, known, written))
-    )
-    if not fits:
-        known = _read_state(alias)
-        if known is None:
-            return None
-        _recent[alias] = known
-        # Asked after the request came: on the primary that state holds whatever the
-        # client wrote before; a replica's must show it.
-        if written is not None and alias == REPLICA and not _holds(alias, known, written):
-            return None
-    assert known is not None
-    route = state.current()
-    if route is not None:
-        route.tokens[alias] = known.token
+    known = remembered_state(alias, written)
+    if known is not None:
+        return known
+    known = _read_state(alias)
+    if known is None:
+        return None
+    _recent[alias] = known
+    # Asked after the request came: on the primary that state holds whatever the
+    # client wrote before; a replica's must show it.
+    if written is not None and alias == REPLICA and not _holds(known, written):
+        return None
+    _use_for_this_request(alias, known)
     return known
 
 
-def _holds(alias: str, known: RecentState, written: str) -> bool:
-    return written != PIN_TO_PRIMARY and covers(connection_flavor(alias), known.position, written)
+def remembered_state(alias: str, written: str | None = None) -> RecentState | None:
+    """recent_state() without asking the server: None unless the remembered state fits."""
+    known = _recent.get(alias)
+    if (
+        known is None
+        or time.monotonic() - known.read_at >= settings.STATE_RECHECK_SECONDS
+        or known.server != _target_server(alias)
+        or (written is not None and not _holds(known, written))
+    ):
+        return None
+    _use_for_this_request(alias, known)
+    return known
+
+
+def _use_for_this_request(alias: str, known: RecentState) -> None:
+    route = state.current()
+    if route is not None:
+        route.tokens[alias] = known.token
+
+
+def _holds(known: RecentState, written: str) -> bool:
+    return written != PIN_TO_PRIMARY and covers(known.flavor, known.position, written)
 
 
 def forget_recent_states() -> None:
@@ -218,6 +230,10 @@ class PositionCache:
         value = compute() if alias == REPLICA else _compute_in_consistent_snapshot(compute)
         self._put((alias, key), token, value)
         return value
+
+    def peek(self, alias: str, key: Hashable, token: str) -> Any:
+        """The result for `key` if it was filed under `token`, else None."""
+        return self._get((alias, key), token)
 
     def clear(self) -> None:
         with self._lock:

@@ -88,6 +88,11 @@ def sala_list_body(params: ListParams) -> bytes:
     return _pages.get_or_compute(params, render)
 
 
+def sala_list_cached_body(params: ListParams) -> bytes | None:
+    """sala_list_body(params) if it is cached for this request's state, else None (no query)."""
+    return _pages.peek(params)
+
+
 def sala_list_cache_clear() -> None:
     """Forget every cached page (tests; a person after RESET MASTER)."""
     _pages.clear()

@@ -2,8 +2,11 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salas_project.settings")
+django.setup(set_prefix=False)  # as django.core.wsgi.get_wsgi_application does
 
-application = get_wsgi_application()
+from fastpath.wsgi import FastPathHandler  # noqa: E402 - needs the apps loaded
+
+application = FastPathHandler()
