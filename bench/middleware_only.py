@@ -8,6 +8,9 @@ request_finished), and the first middleware answers the lanes' requests in it.
 
 from __future__ import annotations
 
+import os
+
 from django.core.wsgi import get_wsgi_application
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salas_project.settings")
 application = get_wsgi_application()

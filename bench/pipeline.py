@@ -69,7 +69,9 @@ def main() -> int:
     reader = api.reader()
     path = f"/sala/all?page_size={LIST_ROOMS}"
     cookie = reader.cookie_header(with_gtid=False)
-    answer = reader.get(path)
+    # The signed-in writer's view (its read-your-writes cookie): every room prepare() made, which
+    # a reader without writes may be shown up to STATE_RECHECK_SECONDS later.
+    answer = api.get(path)
     wrk = ensure_wrk()
     tiers = {
         "A: the nodes' application": Floor(
