@@ -36,3 +36,23 @@ def test_a_read_sets_no_gtid_cookie(user_api):
 def test_a_tampered_gtid_cookie_is_ignored(user_api):
     user_api.cookies[COOKIE_NAME] = "0-1-999999:forged"
     assert user_api.send("GET", "/sala/all").status_code == 200
+
+
+@pytest.mark.parametrize("gtid", ["0-1-42,1-2-7", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-120"])
+def test_a_remembered_cookie_is_still_held_to_its_age_limit(gtid, monkeypatch):
+    import time
+
+    from django.core import signing
+    from django.test import RequestFactory
+
+    from replication import consistency
+
+    signed = signing.get_cookie_signer(salt=COOKIE_NAME + consistency.COOKIE_SALT).sign(gtid)
+    request = RequestFactory(HTTP_COOKIE=f"{COOKIE_NAME}={signed}").get("/")
+    assert consistency.client_gtid(request) == gtid
+    assert consistency.client_gtid(request) == gtid  # remembered
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + consistency.COOKIE_MAX_AGE + 5)
+    assert consistency.client_gtid(request) is None
+    forged = RequestFactory(HTTP_COOKIE=f"{COOKIE_NAME}={signed[:-1]}x").get("/")
+    assert consistency.client_gtid(forged) is None
