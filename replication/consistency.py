@@ -52,8 +52,8 @@ def client_gtid(request: HttpRequest) -> str | None:
         return None
     known = _verified.get(value)
     if known is not None:
-        gtid, signed_at = known
-        return gtid if time.time() - signed_at <= COOKIE_MAX_AGE else None
+        position, signed_at = known
+        return position if time.time() - signed_at <= COOKIE_MAX_AGE else None
     try:
         gtid = request.get_signed_cookie(COOKIE_NAME, default=None, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
     except signing.BadSignature:
