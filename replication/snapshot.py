@@ -31,7 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -118,8 +118,12 @@ class RecentState:
     position: str
     flavor: Flavor
     read_at: float
+    # written position -> whether this state holds it: asked by every reader with a cookie,
+    # answered once per state (it lives STATE_RECHECK_SECONDS); a few positions at a time.
+    held: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
 
+MAX_HELD_KEPT = 1024
 # alias -> its server's last read state; replaced whole, so lock-free readers see one.
 _recent: dict[str, RecentState] = {}
 
@@ -194,7 +198,12 @@ def _use_for_this_request(alias: str, known: RecentState) -> None:
 
 
 def _holds(known: RecentState, written: str) -> bool:
-    return written != PIN_TO_PRIMARY and covers(known.flavor, known.position, written)
+    held = known.held.get(written)
+    if held is None:
+        held = written != PIN_TO_PRIMARY and covers(known.flavor, known.position, written)
+        if len(known.held) < MAX_HELD_KEPT:
+            known.held[written] = held
+    return held
 
 
 def forget_recent_states() -> None:
