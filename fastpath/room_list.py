@@ -63,6 +63,7 @@ class RoomListLane:
                 # server failed. The same classes ReadRoutingMiddleware treats as a failed server.
                 connections[alias].close()
                 health.server_failed(alias, str(exc))
+                snapshot.forget_recent_states()  # no memory answer from a server just seen failing
                 return None
             except DatabaseError:
                 return None  # a refused statement, not a failed server: Django answers

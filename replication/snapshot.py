@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connections
 
 from replication import state
@@ -63,20 +64,38 @@ def primary_binlog_coordinates() -> str:
     return f"{row[0]}:{row[1]}" if row else ""
 
 
-def _compute_in_consistent_snapshot(compute: Callable[[], T]) -> T:
+def _compute_in_consistent_snapshot(compute: Callable[[], T]) -> tuple[str, T]:
     connection = connections[PRIMARY]
     connection.ensure_connection()
     with connection.cursor() as cursor:
-        # The snapshot needs REPEATABLE READ: under the connection's READ COMMITTED
-        # each statement would see a newer state (harmless) but not necessarily
-        # every commit binlogged before the token was read (the binlog moves first).
+        # The snapshot (and so its coordinates) needs REPEATABLE READ: under the
+        # connection's READ COMMITTED each statement would see a newer state.
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
         try:
+            cursor.execute("SHOW STATUS LIKE 'binlog_snapshot_%%'")
+            status = {name.lower(): value for name, value in cursor.fetchall()}
             value = compute()
         finally:
             cursor.execute("COMMIT")
-    return value
+    return _on_server(
+        PRIMARY, f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}"
+    ), value
+
+
+def _sees_all_of(snapshot_token: str, token: str) -> bool:
+    """Whether a snapshot at `snapshot_token` saw every commit up to the binlog coordinates `token`."""
+    server, _, coordinates = snapshot_token.partition("|")
+    other_server, _, other = token.partition("|")
+    file, _, position = coordinates.rpartition(":")
+    other_file, _, other_position = other.rpartition(":")
+    return (
+        server == other_server
+        and file == other_file
+        and position.isdigit()
+        and other_position.isdigit()
+        and int(position) >= int(other_position)
+    )
 
 
 def _on_server(alias: str, token: str) -> str:
@@ -141,12 +160,15 @@ def _read_state(alias: str) -> RecentState | None:
         position = replica_position()
         token = position
     elif alias == PRIMARY and flavor.is_mariadb and not connections[PRIMARY].in_atomic_block:
-        # The GTID position first: everything binlogged before the coordinates were
-        # read ends at or before them, so a snapshot at those coordinates sees it.
+        # One cursor, one server. The GTID position first: every transaction in it is
+        # binlogged at or before the coordinates read next, and a page is filed under
+        # those only if its snapshot saw all of them (PositionCache).
         with connections[PRIMARY].cursor() as cursor:
             cursor.execute(primary_gtid_position(flavor))
             (position,) = cursor.fetchone()
-        token = primary_binlog_coordinates()
+            cursor.execute("SHOW MASTER STATUS")
+            row = cursor.fetchone()
+        token = f"{row[0]}:{row[1]}" if row else ""
     else:
         return None
     server = getattr(connections[alias], "server_name", None) or ""
@@ -169,9 +191,15 @@ def recent_state(alias: str, written: str | None = None) -> RecentState | None:
     if known is None:
         return None
     _recent[alias] = known
-    # Asked after the request came: on the primary that state holds whatever the
-    # client wrote before; a replica's must show it.
-    if written is not None and alias == REPLICA and not _holds(known, written):
+    # Asked after the request came. A replica may not have applied the write yet; the
+    # primary has it, unless this node has not yet seen a switchover (for at most the
+    # topology recheck): either way Django answers. A pinned client (no known position)
+    # is served from the primary's fresh state.
+    if (
+        written is not None
+        and not _holds(known, written)
+        and not (alias == PRIMARY and written == PIN_TO_PRIMARY)
+    ):
         return None
     _use_for_this_request(alias, known)
     return known
@@ -182,6 +210,7 @@ def remembered_state(alias: str, written: str | None = None) -> RecentState | No
     known = _recent.get(alias)
     if (
         known is None
+        or (alias == PRIMARY and connections[PRIMARY].in_atomic_block)
         or time.monotonic() - known.read_at >= settings.STATE_RECHECK_SECONDS
         or known.server != _target_server(alias)
         or (written is not None and not _holds(known, written))
@@ -207,15 +236,24 @@ def _holds(known: RecentState, written: str) -> bool:
 
 
 def forget_recent_states() -> None:
-    """After a server failed, or in tests: the next request reads each state again."""
+    """The next request reads each server's state again (after a server failed; tests; settings)."""
     _recent.clear()
+
+
+def _routing_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"DATABASES", "DATABASE_SERVERS", "NODE_DATABASE", "TOPOLOGY_FILE"}:
+        forget_recent_states()
+
+
+setting_changed.connect(_routing_changed)
 
 
 class PositionCache:
     """Results keyed by the caller's key, each valid for one state of its database."""
 
     def __init__(self, max_entries: int = 256):
-        self._entries: OrderedDict[Hashable, tuple[str, Any]] = OrderedDict()
+        # key -> (the state tokens the value is valid for, the value)
+        self._entries: OrderedDict[Hashable, tuple[tuple[str, ...], Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
@@ -234,10 +272,17 @@ class PositionCache:
         value = self._get((alias, key), token)
         if value is not None:
             return value
-        # The token was read before the data, so the data is at least that new: filed
-        # under it, it is found by every later request that reads the same token.
-        value = compute() if alias == REPLICA else _compute_in_consistent_snapshot(compute)
-        self._put((alias, key), token, value)
+        if alias == REPLICA:
+            # The position was read before the data: the data is at least that new.
+            value = compute()
+            self._put((alias, key), (token,), value)
+            return value
+        snapshot_token, value = _compute_in_consistent_snapshot(compute)
+        # Filed under the snapshot's own coordinates, and under the request's token only
+        # if the snapshot saw all of it: SHOW MASTER STATUS includes transactions that
+        # are binlogged but not yet committed (semi-sync AFTER_SYNC waits in between).
+        tokens = (snapshot_token, token) if _sees_all_of(snapshot_token, token) else (snapshot_token,)
+        self._put((alias, key), tokens, value)
         return value
 
     def peek(self, alias: str, key: Hashable, token: str) -> Any:
@@ -251,14 +296,14 @@ class PositionCache:
     def _get(self, key: Hashable, token: str) -> Any:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] != token:
+            if entry is None or token not in entry[0]:
                 return None
             self._entries.move_to_end(key)
             return entry[1]
 
-    def _put(self, key: Hashable, token: str, value: Any) -> None:
+    def _put(self, key: Hashable, tokens: tuple[str, ...], value: Any) -> None:
         with self._lock:
-            self._entries[key] = (token, value)
+            self._entries[key] = (tokens, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)

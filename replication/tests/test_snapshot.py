@@ -66,3 +66,48 @@ def test_the_same_coordinates_on_another_server_are_another_state(monkeypatch):
     after = snapshot.current_token("default")
     assert before.startswith("db1|") and after.startswith("db2|")
     assert before != after
+
+
+def test_a_page_is_filed_under_the_requests_token_only_if_its_snapshot_saw_all_of_it(user, monkeypatch):
+    """SHOW MASTER STATUS counts a transaction waiting for its semi-sync acknowledgement,
+    which a snapshot taken meanwhile does not see: such a page must not answer for that token."""
+    from replication import snapshot
+
+    server = snapshot._on_server(PRIMARY, "")  # noqa: SLF001 - the token's server part, as the cache writes it
+    request_token = f"{server}db1-bin.000001:2000"  # includes a transaction still committing
+    snapshot_at = {"token": f"{server}db1-bin.000001:1500"}
+    real = snapshot._compute_in_consistent_snapshot  # noqa: SLF001
+
+    def snapshot_before_that_commit(compute):
+        value = real(compute)[1]
+        return snapshot_at["token"], value
+
+    monkeypatch.setattr(snapshot, "_compute_in_consistent_snapshot", snapshot_before_that_commit)
+    cache = PositionCache()
+    computed: list[str] = []
+    page = lambda: computed.append("x") or b"page"  # noqa: E731
+    cache.get_or_compute(PRIMARY, "k", page, token=request_token)
+    cache.get_or_compute(PRIMARY, "k", page, token=request_token)
+    assert computed == ["x", "x"]  # not served for the token its snapshot did not cover
+    assert cache.peek(PRIMARY, "k", snapshot_at["token"]) == b"page"  # but for its own coordinates
+    snapshot_at["token"] = request_token  # a snapshot that saw everything up to the token
+    cache.get_or_compute(PRIMARY, "k", page, token=request_token)
+    cache.get_or_compute(PRIMARY, "k", page, token=request_token)
+    assert computed == ["x", "x", "x"]
+
+
+@pytest.mark.parametrize(
+    ("snapshot_token", "token", "expected"),
+    [
+        ("db1|b.000001:2000", "db1|b.000001:2000", True),
+        ("db1|b.000001:2500", "db1|b.000001:2000", True),
+        ("db1|b.000001:1500", "db1|b.000001:2000", False),
+        ("db2|b.000001:2000", "db1|b.000001:2000", False),
+        ("db1|b.000002:4", "db1|b.000001:2000", False),  # another file: not compared, not reused
+        ("db1|", "db1|b.000001:2000", False),
+    ],
+)
+def test_snapshot_coordinates_cover_a_token(snapshot_token, token, expected):
+    from replication import snapshot
+
+    assert snapshot._sees_all_of(snapshot_token, token) is expected  # noqa: SLF001
