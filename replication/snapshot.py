@@ -7,12 +7,14 @@ from, and served again only while the server still reports that token:
   @@gtid_executed on MySQL). It moves only once a replicated transaction is
   visible, the same fact MASTER_GTID_WAIT's read-your-writes promise rests on.
   The position is read before the data, so the data is never older than it.
-* the primary (MariaDB): its binlog coordinates (SHOW MASTER STATUS), read
-  before the data. The binlog moves before a commit becomes visible, so the
-  data is read inside START TRANSACTION WITH CONSISTENT SNAPSHOT, which sees
-  every commit binlogged before the snapshot's own coordinates (MariaDB's
-  Binlog_snapshot_file/position), and so every one before the token. Any commit
-  since, visible or not yet, has moved the binlog: a later request's token differs.
+* the primary (MariaDB): binlog coordinates. The data is read inside START
+  TRANSACTION WITH CONSISTENT SNAPSHOT, whose Binlog_snapshot_file/position name
+  exactly the commits it sees; the page is filed under those. SHOW MASTER STATUS
+  (what a later request compares) can be ahead of them: it counts a transaction
+  binlogged but not yet committed (semi-sync AFTER_SYNC waits for the replica's
+  acknowledgement in between). So a page is also filed under the request's own
+  token only when its snapshot reached that token. Any commit since, visible or
+  not yet, has moved the binlog: a later request's token differs.
 MySQL's snapshots promise no binlog position, so there reads on the primary are not cached.
 (RESET MASTER restarts the binlog's numbering; restart the nodes after one.)
 Checking a token is one statement that touches no table.
@@ -133,7 +135,8 @@ class RecentState:
 
     server: str
     token: str
-    # Every transaction in this position is visible in the state `token` names.
+    # Every transaction in this position is binlogged at or before `token` (on a replica:
+    # visible in it); a page answers for `token` only if it saw all of that (PositionCache).
     position: str
     flavor: Flavor
     read_at: float
