@@ -16,22 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends import signed_cookies
 from django.core import signing
-from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from core.memo import BoundedMemo
+from core.memo import BoundedMemo, forget_when_changed
 
 SALT = "django.contrib.sessions.backends.signed_cookies"
 # Bounded in bytes whatever cookies clients send (a session cookie is ~300 bytes).
 _verified: BoundedMemo[tuple[int, dict[str, Any]]] = BoundedMemo(4 * 1024 * 1024)
-
-
-def _signing_keys_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_SERIALIZER"}:
-        _verified.clear()  # what verified under the old keys is verified again
-
-
-setting_changed.connect(_signing_keys_changed)
+forget_when_changed(_verified, "SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_SERIALIZER")
 
 
 def load_signed_session(cookie: str) -> dict[str, Any] | None:

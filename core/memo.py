@@ -11,7 +11,9 @@ import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from django.core.signals import setting_changed
 
 V = TypeVar("V")
 
@@ -82,3 +84,19 @@ class BoundedMemo(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def forget_when_changed(memo: BoundedMemo[Any], *setting_names: str) -> None:
+    """Empty `memo` whenever one of these settings changes (override_settings in tests).
+
+    For memos of things verified under a setting (a signature under SECRET_KEY):
+    what was verified under the old value is verified again under the new one.
+    """
+    names = frozenset(setting_names)
+
+    def receiver(*, setting: str, **kwargs: Any) -> None:
+        if setting in names:
+            memo.clear()
+
+    # Held by the signal strongly: the memo lives as long as the process.
+    setting_changed.connect(receiver, weak=False)

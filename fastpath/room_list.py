@@ -12,6 +12,8 @@ otherwise Django answers, and waits for the replica as always.
 
 from __future__ import annotations
 
+from http.client import responses
+
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
@@ -35,7 +37,8 @@ class RoomListLane:
     def __init__(self) -> None:
         self.path = reverse("salas:api-list")
         self.headers = mirror.RecordedHeaders(200)
-        self.status_line = "200 OK"  # as Django's WSGI handler writes a 200
+        # As Django's WSGI handler writes it (its reason phrases are http.client's).
+        self.status_line = f"{self.headers.status} {responses[self.headers.status]}"
         # The view's reading of each query string (None: the view answers 400).
         self._params: BoundedMemo[ListParams | object] = BoundedMemo(256 * 1024, max_key_bytes=2048)
 

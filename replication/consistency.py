@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.signals import setting_changed
 from django.db import DatabaseError, InterfaceError, connections
 from django.http import HttpRequest, HttpResponse
 
-from core.memo import BoundedMemo
+from core.memo import BoundedMemo, forget_when_changed
 from replication.health import connection_flavor
 from replication.sql import primary_gtid_position, wait_for_gtid
 from replication.state import PRIMARY, REPLICA
@@ -36,14 +34,7 @@ _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 PIN_TO_PRIMARY = "primary"
 # Verified cookies: value -> (GTID position, signed at). Keyed by what clients send: bounded in bytes.
 _verified: BoundedMemo[tuple[str, int]] = BoundedMemo(1024 * 1024, max_key_bytes=2048)
-
-
-def _signing_keys_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}:
-        _verified.clear()  # what verified under the old keys is verified again
-
-
-setting_changed.connect(_signing_keys_changed)
+forget_when_changed(_verified, "SECRET_KEY", "SECRET_KEY_FALLBACKS")
 
 
 def is_write(sql: str) -> bool:

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connections
 
-from replication import state
+from replication import state, topology
 from replication.consistency import PIN_TO_PRIMARY
 from replication.gtid import covers
 from replication.health import connection_flavor
@@ -61,8 +61,12 @@ def replica_position() -> str:
 
 def primary_binlog_coordinates() -> str:
     with connections[PRIMARY].cursor() as cursor:
-        cursor.execute("SHOW MASTER STATUS")
-        row = cursor.fetchone()
+        return _binlog_coordinates(cursor)
+
+
+def _binlog_coordinates(cursor: Any) -> str:
+    cursor.execute("SHOW MASTER STATUS")
+    row = cursor.fetchone()
     return f"{row[0]}:{row[1]}" if row else ""
 
 
@@ -169,13 +173,11 @@ def _read_state(alias: str) -> RecentState | None:
         with connections[PRIMARY].cursor() as cursor:
             cursor.execute(primary_gtid_position(flavor))
             (position,) = cursor.fetchone()
-            cursor.execute("SHOW MASTER STATUS")
-            row = cursor.fetchone()
-        token = f"{row[0]}:{row[1]}" if row else ""
+            token = _binlog_coordinates(cursor)
     else:
         return None
     server = getattr(connections[alias], "server_name", None) or ""
-    return RecentState(server, f"{server}|{token}", str(position), flavor, read_at)
+    return RecentState(server, _on_server(alias, token), str(position), flavor, read_at)
 
 
 def recent_state(alias: str, written: str | None = None) -> RecentState | None:
@@ -244,7 +246,7 @@ def forget_recent_states() -> None:
 
 
 def _routing_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"DATABASES", "DATABASE_SERVERS", "NODE_DATABASE", "TOPOLOGY_FILE"}:
+    if setting == "DATABASES" or setting in topology.ROUTING_SETTINGS:
         forget_recent_states()
 
 

@@ -222,7 +222,8 @@ class Targets:
 # so computed once per record; a test's override_settings starts a new generation.
 _targets: tuple[Topology, int, Targets] | None = None
 _settings_generation = 0
-_ROUTING_SETTINGS = frozenset(
+# The settings that decide where a connection role points.
+ROUTING_SETTINGS = frozenset(
     {
         "DATABASE_SERVERS",
         "REPLICATION_PRIMARY_URL",
@@ -248,7 +249,7 @@ def targets() -> Targets:
 
 def _routing_setting_changed(*, setting: str, **kwargs: Any) -> None:
     global _settings_generation  # noqa: PLW0603
-    if setting in _ROUTING_SETTINGS:
+    if setting in ROUTING_SETTINGS:
         _settings_generation += 1
         _reader.forget()
 

@@ -36,10 +36,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return self.settings_dict.get("SALAS_ROLE")
 
     def target(self) -> topology.Address | None:
-        role = self.settings_dict.get("SALAS_ROLE")
-        if role == ROLE_PRIMARY:
+        if self.role == ROLE_PRIMARY:
             return topology.targets().primary
-        if role == ROLE_NODE_READ:
+        if self.role == ROLE_NODE_READ:
             return topology.targets().node_read
         return None
 
