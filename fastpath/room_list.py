@@ -5,7 +5,7 @@ an allowed host, a query string the view accepts, a valid session whose user
 is active with the password the session was signed for (that verdict cached
 per database state, like the page), and the read going where Django's routing
 would send it. The state is the one a node remembers for STATE_RECHECK_SECONDS
-(replication.snapshot.recent_state); a client carrying a read-your-writes cookie
+(replication.remembered.recent_state); a client carrying a read-your-writes cookie
 is served here when that state, or the server's present one, holds its write;
 otherwise Django answers, and waits for the replica as always.
 """
@@ -23,7 +23,7 @@ from django.urls import reverse
 from core.http import ApiError
 from core.memo import BoundedMemo
 from fastpath import mirror
-from replication import StateCache, consistency, health, snapshot, state
+from replication import StateCache, consistency, health, remembered, state
 from salas.api import ListParams, sala_list_body, sala_list_cached_body, sala_list_params
 
 _NOT_FOR_THE_LANE = object()
@@ -52,7 +52,7 @@ class RoomListLane:
 
         def read() -> bytes | None:
             # A state that holds the client's own last write, if it has one.
-            if snapshot.recent_state(alias, written) is None:
+            if remembered.recent_state(alias, written) is None:
                 return None  # not cached there, or the replica lacks the write: Django waits for it
             if not _users.get_or_compute(session, lambda: mirror.session_user(session) is not None):
                 return None
@@ -66,7 +66,7 @@ class RoomListLane:
                 # server failed. The same classes ReadRoutingMiddleware treats as a failed server.
                 connections[alias].close()
                 health.server_failed(alias, str(exc))
-                snapshot.forget_recent_states()  # no memory answer from a server just seen failing
+                remembered.forget_recent_states()  # no memory answer from a server just seen failing
                 return None
             except DatabaseError:
                 return None  # a refused statement, not a failed server: Django answers
@@ -86,7 +86,7 @@ class RoomListLane:
         headers, params, session = admitted
         with state.routed(state.ReadRoute(*route)):
             if (
-                snapshot.remembered_state(route[0], consistency.client_gtid(request)) is None
+                remembered.remembered_state(route[0], consistency.client_gtid(request)) is None
                 or _users.peek(session) is not True
             ):
                 return None

@@ -77,7 +77,7 @@ class StateCache(Generic[T]):
         """The result for `key` filed under the state this request already holds, else None.
 
         Never asks the database: for a request whose state token is known
-        (replication.snapshot.remembered_state), None otherwise.
+        (replication.remembered.remembered_state), None otherwise.
         """
         route = state.current()
         if route is None or route.alias not in route.tokens or connections[state.PRIMARY].in_atomic_block:

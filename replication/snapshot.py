@@ -18,33 +18,19 @@ from, and served again only while the server still reports that token:
 MySQL's snapshots promise no binlog position, so there reads on the primary are not cached.
 (RESET MASTER restarts the binlog's numbering; restart the nodes after one.)
 Checking a token is one statement that touches no table.
-
-`recent_state()` reuses a server's state for STATE_RECHECK_SECONDS (50 ms) per
-process rather than asking on every request: a reader without writes of its own
-may get a page that much older than the server (on top of the replica's lag,
-itself bounded by REPLICA_MAX_LAG_SECONDS). A reader who wrote is never served
-an older state: the remembered state is used for it only when it holds the
-reader's write (its GTID position), else the server is asked again.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import connections
 
-from replication import state, topology
-from replication.consistency import PIN_TO_PRIMARY
-from replication.gtid import covers
+from replication import state
 from replication.health import connection_flavor
-from replication.sql import Flavor, primary_gtid_position
 from replication.state import PRIMARY, REPLICA
 
 T = TypeVar("T")
@@ -61,10 +47,10 @@ def replica_position() -> str:
 
 def primary_binlog_coordinates() -> str:
     with connections[PRIMARY].cursor() as cursor:
-        return _binlog_coordinates(cursor)
+        return binlog_coordinates(cursor)
 
 
-def _binlog_coordinates(cursor: Any) -> str:
+def binlog_coordinates(cursor: Any) -> str:
     cursor.execute("SHOW MASTER STATUS")
     row = cursor.fetchone()
     return f"{row[0]}:{row[1]}" if row else ""
@@ -84,9 +70,7 @@ def _compute_in_consistent_snapshot(compute: Callable[[], T]) -> tuple[str, T]:
             value = compute()
         finally:
             cursor.execute("COMMIT")
-    return _on_server(
-        PRIMARY, f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}"
-    ), value
+    return on_server(PRIMARY, f"{status['binlog_snapshot_file']}:{status['binlog_snapshot_position']}"), value
 
 
 def _sees_all_of(snapshot_token: str, token: str) -> bool:
@@ -104,7 +88,7 @@ def _sees_all_of(snapshot_token: str, token: str) -> bool:
     )
 
 
-def _on_server(alias: str, token: str) -> str:
+def on_server(alias: str, token: str) -> str:
     # After a switchover an alias may reach another server, whose binlog
     # coordinates can coincide with the old one's for other data: name the server.
     return f"{getattr(connections[alias], 'server_name', None) or ''}|{token}"
@@ -113,13 +97,13 @@ def _on_server(alias: str, token: str) -> str:
 def current_token(alias: str) -> str | None:
     """The token naming `alias`'s present state, or None where reads there are not cached."""
     if alias == REPLICA:
-        return _on_server(REPLICA, replica_position())
+        return on_server(REPLICA, replica_position())
     if (
         alias == PRIMARY
         and connection_flavor(PRIMARY).is_mariadb
         and not connections[PRIMARY].in_atomic_block
     ):
-        return _on_server(PRIMARY, primary_binlog_coordinates())
+        return on_server(PRIMARY, primary_binlog_coordinates())
     return None
 
 
@@ -131,126 +115,6 @@ def request_token(alias: str) -> str | None:
     if alias not in route.tokens:
         route.tokens[alias] = current_token(alias)
     return route.tokens[alias]
-
-
-@dataclass(frozen=True)
-class RecentState:
-    """A server's state as read at `read_at`: its token, and a GTID position it holds."""
-
-    server: str
-    token: str
-    # Every transaction in this position is binlogged at or before `token` (on a replica:
-    # visible in it); a page answers for `token` only if it saw all of that (PositionCache).
-    position: str
-    flavor: Flavor
-    read_at: float
-    # written position -> whether this state holds it: asked by every reader with a cookie,
-    # answered once per state (it lives STATE_RECHECK_SECONDS); a few positions at a time.
-    held: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
-
-
-MAX_HELD_KEPT = 1024
-# alias -> its server's last read state; replaced whole, so lock-free readers see one.
-_recent: dict[str, RecentState] = {}
-
-
-def _target_server(alias: str) -> str:
-    target = getattr(connections[alias], "target", None)  # replication.backend's; absent elsewhere
-    address = target() if target is not None else None
-    return address.name if address is not None else ""
-
-
-def _read_state(alias: str) -> RecentState | None:
-    flavor = connection_flavor(alias)
-    read_at = time.monotonic()
-    if alias == REPLICA:
-        position = replica_position()
-        token = position
-    elif alias == PRIMARY and flavor.is_mariadb and not connections[PRIMARY].in_atomic_block:
-        # One cursor, one server. The GTID position first: every transaction in it is
-        # binlogged at or before the coordinates read next, and a page is filed under
-        # those only if its snapshot saw all of them (PositionCache).
-        with connections[PRIMARY].cursor() as cursor:
-            cursor.execute(primary_gtid_position(flavor))
-            (position,) = cursor.fetchone()
-            token = _binlog_coordinates(cursor)
-    else:
-        return None
-    server = getattr(connections[alias], "server_name", None) or ""
-    return RecentState(server, _on_server(alias, token), str(position), flavor, read_at)
-
-
-def recent_state(alias: str, written: str | None = None) -> RecentState | None:
-    """`alias`'s state read at most STATE_RECHECK_SECONDS ago, holding `written` if given.
-
-    `written` is the GTID position of the reader's own last write (its
-    read-your-writes cookie). The state is read again when the remembered one is
-    too old, comes from another server, or lacks that write. None: reads there
-    are not cached, or (a replica) it has not applied the write yet. The state
-    is also this request's token for every StateCache read (request_token).
-    """
-    known = remembered_state(alias, written)
-    if known is not None:
-        return known
-    known = _read_state(alias)
-    if known is None:
-        return None
-    _recent[alias] = known
-    # Asked after the request came. A replica may not have applied the write yet; the
-    # primary has it, unless this node has not yet seen a switchover (for at most the
-    # topology recheck): either way Django answers. A pinned client (no known position)
-    # is served from the primary's fresh state.
-    if (
-        written is not None
-        and not _holds(known, written)
-        and not (alias == PRIMARY and written == PIN_TO_PRIMARY)
-    ):
-        return None
-    _use_for_this_request(alias, known)
-    return known
-
-
-def remembered_state(alias: str, written: str | None = None) -> RecentState | None:
-    """recent_state() without asking the server: None unless the remembered state fits."""
-    known = _recent.get(alias)
-    if (
-        known is None
-        or (alias == PRIMARY and connections[PRIMARY].in_atomic_block)
-        or time.monotonic() - known.read_at >= settings.STATE_RECHECK_SECONDS
-        or known.server != _target_server(alias)
-        or (written is not None and not _holds(known, written))
-    ):
-        return None
-    _use_for_this_request(alias, known)
-    return known
-
-
-def _use_for_this_request(alias: str, known: RecentState) -> None:
-    route = state.current()
-    if route is not None:
-        route.tokens[alias] = known.token
-
-
-def _holds(known: RecentState, written: str) -> bool:
-    held = known.held.get(written)
-    if held is None:
-        held = written != PIN_TO_PRIMARY and covers(known.flavor, known.position, written)
-        if len(known.held) < MAX_HELD_KEPT:
-            known.held[written] = held
-    return held
-
-
-def forget_recent_states() -> None:
-    """The next request reads each server's state again (after a server failed; tests; settings)."""
-    _recent.clear()
-
-
-def _routing_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "DATABASES" or setting in topology.ROUTING_SETTINGS:
-        forget_recent_states()
-
-
-setting_changed.connect(_routing_changed)
 
 
 class PositionCache:

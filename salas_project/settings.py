@@ -169,7 +169,7 @@ REPLICA_HEALTH_TTL_SECONDS = env.float("REPLICA_HEALTH_TTL_SECONDS", default=1.0
 READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", default=0.05)
 # How long a node reuses a server's state (its GTID position) before asking again:
 # a reader who has not written may see a page this much older than the server;
-# a reader who wrote is always shown its write (replication.snapshot.recent_state).
+# a reader who wrote is always shown its write (replication.remembered.recent_state).
 STATE_RECHECK_SECONDS = env.float("STATE_RECHECK_SECONDS", default=0.05)
 # Answer GET /sala/all in the first middleware when that changes nothing
 # (fastpath/). Off: every request goes through all of Django.

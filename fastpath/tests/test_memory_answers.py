@@ -8,7 +8,7 @@ from django.db import connections
 
 from fastpath import room_list
 from fastpath.tests.lanes import LaneUnderTest, call, session_cookie
-from replication import snapshot
+from replication import remembered
 from replication.backend.base import DatabaseWrapper
 from salas import api
 from salas.tests.factories import SalaFactory
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "repl
 def handler(settings):
     api.sala_list_cache_clear()
     room_list.clear_caches()
-    snapshot.forget_recent_states()
+    remembered.forget_recent_states()
     settings.STATE_RECHECK_SECONDS = 3600  # the remembered state stays current for the whole test
     return LaneUnderTest()
 

@@ -16,7 +16,7 @@ from accounts.tests.factories import UserFactory
 from conftest import PASSWORD
 from fastpath import mirror, room_list
 from fastpath.tests.lanes import LaneUnderTest, call, session_cookie
-from replication import consistency, snapshot
+from replication import consistency, remembered, snapshot
 from salas import api
 from salas.tests.factories import SalaFactory
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "repl
 def lane(settings):
     api.sala_list_cache_clear()
     room_list.clear_caches()
-    snapshot.forget_recent_states()
+    remembered.forget_recent_states()
     # Every request asks the server's state, unless a test says otherwise (its own tests below).
     settings.STATE_RECHECK_SECONDS = 0
     app = LaneUnderTest()

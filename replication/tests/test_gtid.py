@@ -58,7 +58,7 @@ def test_a_former_primary_lacks_nothing_once_its_last_gtid_reached_the_primary()
     assert gtid.maria_lacking("", "0-1-5") == 0
 
 
-# What read-your-writes asks (replication.snapshot.recent_state).
+# What read-your-writes asks (replication.remembered.recent_state).
 UUID = UUID_A
 OTHER = UUID_B
 

@@ -73,7 +73,7 @@ def test_a_page_is_filed_under_the_requests_token_only_if_its_snapshot_saw_all_o
     which a snapshot taken meanwhile does not see: such a page must not answer for that token."""
     from replication import snapshot
 
-    server = snapshot._on_server(PRIMARY, "")  # noqa: SLF001 - the token's server part, as the cache writes it
+    server = snapshot.on_server(PRIMARY, "")  # the token's server part, as the cache writes it
     request_token = f"{server}db1-bin.000001:2000"  # includes a transaction still committing
     snapshot_at = {"token": f"{server}db1-bin.000001:1500"}
     real = snapshot._compute_in_consistent_snapshot  # noqa: SLF001
