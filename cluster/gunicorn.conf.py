@@ -8,7 +8,7 @@ with NODE_NAME set per node. Everything here can be overridden on the command li
 Sizing (local cluster on a 2-core machine): 3 nodes x 2 workers x 4 threads.
 - 2 worker processes per node, 6 in all: the GIL lets one thread per process run
   Python at a time, so 6 processes keep both cores busy even while some threads
-  wait on MariaDB, without so many that context switches and memory (~70 MB each)
+  wait on MariaDB, without so many that context switches and memory (~60 MiB each)
   grow. A worker that dies or is recycled leaves its sibling serving.
 - 4 threads per worker (gthread): most request time is spent waiting on the
   database, and threads overlap that wait. That makes 8 requests in flight per
@@ -48,7 +48,7 @@ keepalive = 5
 # answered from memory (~1,000 req/s per worker), 1-5 restarts per 10-s reader run,
 # up to an eighth of both cores, with a p99 of 70 ms in the run that had two. One
 # worker's memory in-process stays flat (57.1 -> 58.4 MiB, level from ~700,000 requests
-# on; every memo is bounded in bytes), so a worker at full load now lives ~17 minutes.
+# on; every memo is bounded, in bytes or entries), so a worker at full load now lives ~17 minutes.
 max_requests = 1_000_000
 max_requests_jitter = 100_000
 

@@ -21,7 +21,8 @@ class ReadRoute:
     reason: str
     wrote: bool = False
     retried: bool = False
-    # The state token of each database this request asked (replication.snapshot),
+    # The state token of each database this request asked (replication.snapshot, or the
+    # remembered state replication.remembered used for it),
     # so several cached reads in one request ask the server once.
     tokens: dict[str, str | None] = field(default_factory=dict)
 
