@@ -54,12 +54,14 @@ def _target_server(alias: str) -> str:
 
 
 def _read_state(alias: str) -> RecentState | None:
+    if not snapshot.caches_reads(alias):
+        return None
     flavor = connection_flavor(alias)
     read_at = time.monotonic()
     if alias == REPLICA:
         position = snapshot.replica_position()
         token = position
-    elif alias == PRIMARY and flavor.is_mariadb and not connections[PRIMARY].in_atomic_block:
+    else:
         # One cursor, one server. The GTID position first: every transaction in it is
         # binlogged at or before the coordinates read next, and a page is filed under
         # those only if its snapshot saw all of them (snapshot.PositionCache).
@@ -67,8 +69,6 @@ def _read_state(alias: str) -> RecentState | None:
             cursor.execute(primary_gtid_position(flavor))
             (position,) = cursor.fetchone()
             token = snapshot.binlog_coordinates(cursor)
-    else:
-        return None
     server = getattr(connections[alias], "server_name", None) or ""
     return RecentState(server, snapshot.on_server(alias, token), str(position), flavor, read_at)
 

@@ -94,17 +94,22 @@ def on_server(alias: str, token: str) -> str:
     return f"{getattr(connections[alias], 'server_name', None) or ''}|{token}"
 
 
-def current_token(alias: str) -> str | None:
-    """The token naming `alias`'s present state, or None where reads there are not cached."""
+def caches_reads(alias: str) -> bool:
+    """Whether reads on `alias` are cached: a replica's always, the primary's on MariaDB outside a transaction."""
     if alias == REPLICA:
-        return on_server(REPLICA, replica_position())
-    if (
+        return True
+    return (
         alias == PRIMARY
         and connection_flavor(PRIMARY).is_mariadb
         and not connections[PRIMARY].in_atomic_block
-    ):
-        return on_server(PRIMARY, primary_binlog_coordinates())
-    return None
+    )
+
+
+def current_token(alias: str) -> str | None:
+    """The token naming `alias`'s present state, or None where reads there are not cached."""
+    if not caches_reads(alias):
+        return None
+    return on_server(alias, replica_position() if alias == REPLICA else primary_binlog_coordinates())
 
 
 def request_token(alias: str) -> str | None:
