@@ -10,6 +10,7 @@ it lives under reports/bench-floor/ and is stopped when the bench ends.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 import requests
 
 from bench import config
+from bench.wrk import WrkResult, run_wrk
 
 GUNICORN_VARIABLES = ("GUNICORN_WORKERS", "GUNICORN_THREADS")
 
@@ -124,6 +126,12 @@ class Floor:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the floor nginx on 127.0.0.1:{self.port} does not answer")
             time.sleep(0.2)
+
+    def measure(self, wrk: str, name: str, path: str, args: argparse.Namespace, *, cookie: str) -> WrkResult:
+        """One wrk run against this tier's `path` as the client `cookie` names, its processes' CPU counted."""
+        return run_wrk(
+            wrk, name, self.url(path), args, headers=(f"Cookie: {cookie}",), extra_pids=self.pids()
+        )
 
     def pids(self) -> dict[str, int]:
         found = {f"floor gunicorn {i}": p.pid for i, p in enumerate(self.processes, start=1)}

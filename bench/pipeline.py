@@ -29,7 +29,7 @@ from bench.common import require_loopback, say  # noqa: E402
 from bench.config import BALANCER, LIST_ROOMS, PIPELINE_PORTS, REPORTS  # noqa: E402
 from bench.floor import Floor  # noqa: E402
 from bench.rooms import prepare  # noqa: E402
-from bench.wrk import ensure_wrk, run_wrk  # noqa: E402
+from bench.wrk import ensure_wrk  # noqa: E402
 
 
 def main() -> int:
@@ -88,14 +88,7 @@ def main() -> int:
                 # Warm every worker's caches before measuring.
                 for _ in range(200):
                     reader.session.get(tier.url(path), timeout=10)
-                result = run_wrk(
-                    wrk,
-                    f"round {round_number} {name}",
-                    tier.url(path),
-                    args,
-                    headers=(f"Cookie: {cookie}",),
-                    extra_pids=tier.pids(),
-                )
+                result = tier.measure(wrk, f"round {round_number} {name}", path, args, cookie=cookie)
             finally:
                 tier.stop()
             if result.non2xx:

@@ -48,13 +48,8 @@ def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[
         floor_tier.start(api.reader().get(list_path))
 
         def measure_floor(when: str) -> WrkResult:
-            return run_wrk(
-                wrk,
-                f"floor: bare WSGI, same bytes ({when})",
-                floor_tier.url(list_path),
-                args,
-                headers=(f"Cookie: {reader_cookie}",),
-                extra_pids=floor_tier.pids(),
+            return floor_tier.measure(
+                wrk, f"floor: bare WSGI, same bytes ({when})", list_path, args, cookie=reader_cookie
             )
 
         floor_before = measure_floor("before")
