@@ -37,6 +37,8 @@ LOGS = STATE / "logs"
 RUN_DIR = STATE / "run"
 NGINX_PID = STATE / "nginx" / "nginx.pid"
 SUPERVISORD_PID = RUN_DIR / "supervisord.pid"
+# The nodes' topology record: salas_project/settings.py's default, unless .env names another.
+TOPOLOGY_FILE = STATE / "topology.json"
 
 
 def app_pid_file(app: str) -> Path:

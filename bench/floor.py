@@ -68,7 +68,13 @@ class Floor:
         sockets = []
         for index, node in enumerate(config.CLUSTER_NODES, start=1):
             node_env = (
-                {**env, **config.node_environment(node, settings)}
+                # Another checkout (--other-tree) has no .state of its own: its nodes follow
+                # the running cluster's topology record, as the cluster's nodes do.
+                {
+                    **env,
+                    "TOPOLOGY_FILE": settings.get("TOPOLOGY_FILE") or str(config.TOPOLOGY_FILE),
+                    **config.node_environment(node, settings),
+                }
                 if self.as_nodes
                 else {
                     **env,
