@@ -31,28 +31,6 @@ def key_size(key: Hashable) -> int:
     return 16
 
 
-def mark_used(entries: OrderedDict[Any, Any], key: Hashable) -> None:
-    """Move `key` to the recent end of an LRU table, without the lock its writers share.
-
-    The memos here are read several times a request by every thread of a worker.
-    With a lock on that path, a GIL hand-over while one reader holds it puts the next
-    to sleep on it, and the worker pays for the wake-ups: in one process, four threads
-    answering from memory spent 75 us of CPU a call against 47 for one thread, and 61
-    without the readers' lock. Served by gunicorn, whose threads mostly hand over the
-    GIL at socket I/O, the gain is smaller: ~2 % more list requests/s (paired runs of
-    bench/pipeline.py, 7 of 8 rounds). Under CPython's GIL an OrderedDict stays
-    consistent whatever other threads do between its method calls (or within one,
-    while a key's __eq__ runs Python code), so a reader's get() and this move can at
-    worst straddle a writer's eviction of the key: the move then finds nothing to
-    move, and the reader keeps the value it read, as if it had read just before.
-    Writers still take the table's lock among themselves (sizes and eviction).
-    """
-    try:
-        entries.move_to_end(key)
-    except KeyError:
-        return  # evicted in between (contextlib.suppress costs more than the move)
-
-
 class BoundedMemo(Generic[V]):
     """Least recently used entries evicted once their keys' bytes pass `max_bytes`."""
 
@@ -67,12 +45,18 @@ class BoundedMemo(Generic[V]):
         self.value_bytes = value_bytes
 
     def get(self, key: Hashable) -> V | None:
-        # No lock: see mark_used.
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        mark_used(self._entries, key)
-        return entry[1]
+        # Readers take the lock too, here and in the other LRU tables (PositionCache,
+        # RecordedHeaders). Unlocked, OrderedDict.move_to_end crashes the interpreter when
+        # another thread changes the table while a key's Python __eq__ runs (CPython issue
+        # 142637; the tests that use core/tests/hammer.py die of it). Readers that never
+        # wait for the lock (the move made only if it is free) served 0.79-1.08x the list
+        # requests/s of these in 8 paired rounds of bench/pipeline.py: no gain to keep.
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
 
     def put(self, key: Hashable, value: V) -> None:
         size = key_size(key)

@@ -38,7 +38,7 @@ from django.middleware.csrf import CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, CsrfVi
 from django.utils.crypto import constant_time_compare
 
 from accounts.sessions import load_signed_session
-from core.memo import BoundedMemo, mark_used
+from core.memo import BoundedMemo
 
 T = TypeVar("T")
 _CSRF_CHARS = re.compile(r"\A[a-zA-Z0-9]+\Z")
@@ -163,11 +163,11 @@ class RecordedHeaders:
 
     def get(self, request: HttpRequest) -> Headers | None:
         key = self.variant(request)
-        # No lock: see core.memo.mark_used.
-        headers = self._variants.get(key)
-        if headers is not None:
-            mark_used(self._variants, key)
-        return headers
+        with self._lock:
+            headers = self._variants.get(key)
+            if headers is not None:
+                self._variants.move_to_end(key)
+            return headers
 
     def learn(self, request: HttpRequest, response: HttpResponse) -> None:
         if (

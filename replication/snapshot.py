@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 
 from django.db import connections
 
-from core.memo import mark_used
 from replication import state
 from replication.health import connection_flavor
 from replication.state import PRIMARY, REPLICA
@@ -169,12 +168,12 @@ class PositionCache:
             self._entries.clear()
 
     def _get(self, key: Hashable, token: str) -> Any:
-        # No lock: see core.memo.mark_used.
-        entry = self._entries.get(key)
-        if entry is None or token not in entry[0]:
-            return None
-        mark_used(self._entries, key)
-        return entry[1]
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or token not in entry[0]:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
 
     def _put(self, key: Hashable, tokens: tuple[str, ...], value: Any) -> None:
         with self._lock:

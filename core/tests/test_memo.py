@@ -1,10 +1,5 @@
-import dataclasses
-import sys
-import threading
-import time
-from collections.abc import Callable
-
 from core.memo import BoundedMemo, forget_when_changed
+from core.tests.hammer import KEYS, Key, hammer, in_child
 
 
 def test_a_memo_is_forgotten_when_a_setting_it_depends_on_changes(settings):
@@ -17,51 +12,29 @@ def test_a_memo_is_forgotten_when_a_setting_it_depends_on_changes(settings):
     assert memo.get("verified") is None
 
 
-@dataclasses.dataclass(frozen=True)
-class _Key:
-    name: str
-
-
-def test_readers_take_no_lock_and_survive_writers_evicting_what_they_read():
-    """With the GIL handed over every microsecond, readers meet keys evicted between their
-    get() and their LRU move (mark_used): they must not raise, nor break the writers' sizes.
-    The keys compare in Python code (a dataclass's __eq__), as the lanes' parameters do."""
-    keys = [_Key(f"k{i:02d}") for i in range(40)]  # all the same size
-    one = BoundedMemo[_Key](10**6)
-    one.put(keys[0], keys[0])
+def memo_under_threads() -> None:
+    """Readers (equal keys, never the stored objects: __eq__ runs), a writer, pops and clears."""
+    one = BoundedMemo[Key](10**6)
+    one.put(KEYS[0], KEYS[0])
     cost = one.size_in_bytes
-    memo = BoundedMemo[_Key](20 * cost)  # room for half of the keys
-    errors: list[BaseException] = []
-    deadline = time.monotonic() + 1.0
+    memo = BoundedMemo[Key](20 * cost)  # room for half of the keys
 
-    def run(work: Callable[[_Key], None]) -> None:
-        try:
-            while time.monotonic() < deadline:
-                for key in keys:
-                    work(key)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
+    def read(call: int) -> None:
+        key = KEYS[call % len(KEYS)]
+        assert memo.get(Key(key.name)) in (None, key)
 
-    def read(key: _Key) -> None:
-        assert memo.get(key) in (None, key)
+    def write(call: int) -> None:
+        memo.put(KEYS[call % len(KEYS)], KEYS[call % len(KEYS)])
 
-    def write(key: _Key) -> None:
-        memo.put(key, key)
+    def drop(call: int) -> None:
+        memo.pop(KEYS[call % len(KEYS)])
+        if call % 50 == 0:
+            memo.clear()
 
-    def drop(key: _Key) -> None:
-        if key.name.endswith("7"):
-            memo.pop(key)
-
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=run, args=(w,)) for w in (read, read, read, write, drop)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(before)
-    assert errors == []
-    assert 0 < len(memo) <= 20
+    hammer(read, read, read, write, drop)
+    assert len(memo) <= 20
     assert memo.size_in_bytes == len(memo) * cost
+
+
+def test_threads_reading_while_others_evict_and_clear_neither_crash_nor_miscount():
+    in_child("core.tests.test_memo", "memo_under_threads")

@@ -1,5 +1,6 @@
 import pytest
 
+from core.tests.hammer import in_child
 from replication.health import PRIMARY
 from replication.snapshot import PositionCache
 from salas.models import Sala
@@ -111,3 +112,8 @@ def test_snapshot_coordinates_cover_a_token(snapshot_token, token, expected):
     from replication import snapshot
 
     assert snapshot._sees_all_of(snapshot_token, token) is expected  # noqa: SLF001
+
+
+@pytest.mark.django_db(transaction=False)
+def test_page_readers_survive_evictions_and_clears_in_other_threads():
+    in_child("replication.tests.threads", "pages_under_threads")
