@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import MySQLdb
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool
 
 from cluster import topology
 from cluster.envfile import dotenv_values
@@ -102,38 +103,40 @@ class Database:
 DBS = {name: Database(name, port) for name, port in DB_PORTS.items()}
 
 
+# Tests talk to the app nodes directly, where nginx normally stands, and gunicorn closes a
+# kept-alive connection idle for its keepalive (5 s, cluster/gunicorn.conf.py). A request sent
+# on one at that moment is reset, and requests resends nothing by default, GET or POST. With 12
+# other clients loading a node, 10 of 2,800 requests on connections idle 4.9-5.9 s were reset.
+# nginx avoids the race by closing idle upstream connections first (4 s); so do the tests'
+# sessions, after STALE_AFTER.
+STALE_AFTER = 2.0
+
+
+class _FreshConnectionPool(HTTPConnectionPool):
+    """Closes a pooled connection idle for STALE_AFTER before lending it again (it reconnects)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._idle_since: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None:
+            self._idle_since[conn] = time.monotonic()
+        super()._put_conn(conn)
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        since = self._idle_since.pop(conn, None)
+        if since is not None and time.monotonic() - since >= STALE_AFTER:
+            conn.close()  # as urllib3 does with a connection it finds dropped
+        return conn
+
+
 class _NoStaleConnections(HTTPAdapter):
-    """Never reuses a connection that has been idle for STALE_AFTER seconds.
-
-    Tests talk to the app nodes directly, where nginx normally stands, and gunicorn
-    closes a kept-alive connection idle for its keepalive (5 s, cluster/gunicorn.conf.py).
-    A request sent on one at that moment is reset, and requests does not resend a POST.
-    With 12 other clients loading a node, 10 of 2,800 requests on connections idle
-    4.9-5.9 s were reset (0 of 2,200 through this adapter). nginx avoids the race by
-    closing idle upstream connections first (4 s); so does this, for every session
-    the tests make.
-    """
-
-    STALE_AFTER = 2.0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._in_flight = 0
-        self._last_activity = time.monotonic()
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        with self._lock:
-            idle = time.monotonic() - self._last_activity
-            if self._in_flight == 0 and idle >= self.STALE_AFTER:
-                self.poolmanager.clear()
-            self._in_flight += 1
-        try:
-            return super().send(request, *args, **kwargs)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-                self._last_activity = time.monotonic()
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        classes = self.poolmanager.pool_classes_by_scheme
+        self.poolmanager.pool_classes_by_scheme = {**classes, "http": _FreshConnectionPool}
 
 
 def new_session() -> requests.Session:
