@@ -66,13 +66,18 @@ class Floor:
         env = {**os.environ, "FLOOR_ANSWER": str(recorded), "PYTHONPATH": str(self.repo)}
         settings = config.dotenv_values()
         sockets = []
+        # As settings.py resolves it for the cluster's nodes (environment, .env, default),
+        # a relative path from the cluster's checkout.
+        topology_file = (
+            os.environ.get("TOPOLOGY_FILE") or settings.get("TOPOLOGY_FILE") or config.TOPOLOGY_FILE
+        )
         for index, node in enumerate(config.CLUSTER_NODES, start=1):
             node_env = (
                 # Another checkout (--other-tree) has no .state of its own: its nodes follow
                 # the running cluster's topology record, as the cluster's nodes do.
                 {
                     **env,
-                    "TOPOLOGY_FILE": settings.get("TOPOLOGY_FILE") or str(config.TOPOLOGY_FILE),
+                    "TOPOLOGY_FILE": str(config.CLUSTER_REPO / topology_file),
                     **config.node_environment(node, settings),
                 }
                 if self.as_nodes
