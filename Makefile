@@ -19,7 +19,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs down clean lint migrations-check test loadtest bench chaos
+.PHONY: compose-up compose-test compose-down help deps deps-test up status start stop restart logs down clean lint migrations-check test loadtest bench chaos
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,3 +81,15 @@ bench: ## benchmark through nginx (wrk + Locust, SQL per request, RSS); BENCH_AR
 
 chaos: ## failover under load (write gap, lost and failed writes) and creates/s with semi-sync on vs off
 	$(VENV_BIN)/python bench/chaos.py $(CHAOS_ARGS)
+
+# --- the same system in containers (docker-compose.yml; README "With Docker") -----------
+# compose-up: DB_PORTS=1 also publishes db1-db3 on 127.0.0.1:3308-3310.
+# compose-down: VOLUMES=1 also drops the databases' volumes.
+compose-up: ## Docker: .env, engine (installed/started if needed), base image, build, up; nginx on :8084
+	$(CLUSTER) compose-up $(if $(DB_PORTS),--db-ports)
+
+compose-test: ## Docker: compose-up with the databases published, then the compose suite (tests/compose)
+	$(CLUSTER) compose-test $(PYTEST_ARGS)
+
+compose-down: ## Docker: stop and remove the containers, then the dockerd compose-up started
+	$(CLUSTER) compose-down $(if $(VOLUMES),--volumes)
