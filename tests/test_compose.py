@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,63 @@ def test_container_configs_are_rendered_from_the_local_templates(tmp_path):
             assert line in files[name], (name, line)
         assert f"server_id = {name[2]}" in files[name]
     assert "server app1:8000 weight=3" in files["nginx.conf"]
+
+
+# --- the front door's bad starts (cluster/compose.py), each one clear line ---------------
+
+
+def _front_door(tmp_path: Path, dotenv: str | None, path: str) -> subprocess.CompletedProcess[str]:
+    """`python3 -m cluster compose-up` from a copy of the repo's cluster package, with its own
+    .env (or none) and PATH: what a user sees, without touching this checkout or an engine."""
+    shutil.copytree(REPO / "cluster", tmp_path / "cluster")
+    shutil.copy(REPO / ".env.example", tmp_path / ".env.example")
+    if dotenv is not None:
+        (tmp_path / ".env").write_text(dotenv)
+    return subprocess.run(
+        [sys.executable, "-m", "cluster", "compose-up"],
+        cwd=tmp_path,
+        env={"PATH": path, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _last_line(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_compose_up_refuses_an_env_with_an_empty_secret(tmp_path):
+    dotenv = "".join(f"{key}={value}\n" for key, value in DOTENV.items() if key != "DB_ADMIN_PASSWORD")
+    result = _front_door(tmp_path, dotenv + "DB_ADMIN_PASSWORD=\n", os.environ["PATH"])
+    assert result.returncode == 1
+    assert _last_line(result) == (
+        "error: .env has no value for DB_ADMIN_PASSWORD: set it, or move .env away to have one generated"
+    )
+
+
+def test_compose_up_without_an_engine_or_a_way_to_install_one_says_so(tmp_path):
+    # An empty PATH: no docker, no dockerd, no apt-get.
+    dotenv = "".join(f"{key}={value}\n" for key, value in DOTENV.items())
+    result = _front_door(tmp_path, dotenv, str(tmp_path / "empty"))
+    assert result.returncode == 1
+    assert _last_line(result).startswith("error: no Docker engine here and no way to install one"), (
+        result.stdout
+    )
+
+
+def test_compose_up_refuses_a_taken_port_before_starting_anything(monkeypatch):
+    from cluster import compose
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        monkeypatch.setattr(compose, "NGINX_PORT", port)
+        monkeypatch.setattr(compose, "APPS", ())
+        monkeypatch.setattr(compose, "running_services", lambda _compose: set())
+        with pytest.raises(
+            compose.ClusterError, match=f"port {port} \\(nginx\\) is taken by another process"
+        ):
+            compose.check_ports(["docker-compose"])
