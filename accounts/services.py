@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from replication import primary_atomic
+from replication import primary_atomic, use_primary
 
 
 def user_create(
@@ -16,8 +16,10 @@ def user_create(
 ) -> User:
     """Create a user, validated once here; a duplicate raises ValidationError(code="unique").
 
-    The unique checks run on the primary inside the transaction, and the
-    database's unique indexes decide the race between two simultaneous sign-ups.
+    Everything is checked before the password is hashed (the costly step), so a
+    taken name or a bad form costs a sign-up flood no hash. The unique checks
+    read the primary; the database's unique indexes decide the race between two
+    simultaneous sign-ups.
     """
     user = User(
         username=(username or "").strip(),
@@ -30,16 +32,17 @@ def user_create(
         password_validation.validate_password(password or "", user)
     except ValidationError as exc:
         errors["password"] = exc.error_list
+    with use_primary("sign-up"):
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as exc:
+            for field, field_errors in exc.error_dict.items():
+                errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
     user.set_password(password or "")
     try:
         with primary_atomic():
-            try:
-                user.full_clean()
-            except ValidationError as exc:
-                for field, field_errors in exc.error_dict.items():
-                    errors.setdefault(field, []).extend(field_errors)
-            if errors:
-                raise ValidationError(errors)
             user.save()
     except IntegrityError as exc:
         raise _duplicate_user_error(exc) from exc

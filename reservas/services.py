@@ -176,6 +176,8 @@ def _book(
                 free.append(slot)
         if resultado.omitidas and not omitir_conflictos:
             raise ReservaConflicto(resultado.omitidas)
+        if not usuario.is_staff:
+            _check_user_limits(usuario=usuario, slots=free)
         rows = [
             Reserva(
                 sala=locked,
@@ -196,6 +198,50 @@ def _book(
             row.sala = locked
         resultado.creadas = rows
     return resultado
+
+
+def _check_user_limits(*, usuario: User, slots: list[Slot]) -> None:
+    """Refuse (409, naming the limit) what would take the user past their booking quotas.
+
+    Without a cap, a few series requests from one fresh account fill a room for a
+    year. Called under the room lock; the user's row is locked too, so that two
+    bookings of one user in different rooms cannot both pass the same count.
+    """
+    User.objects.select_for_update().filter(pk=usuario.pk).values_list("pk").first()
+    booked = list(
+        Reserva.objects.filter(usuario=usuario, estado=Confirmada, fin__gt=timezone.now()).values_list(
+            "inicio", "fin"
+        )
+    )
+    limit = settings.RESERVA_MAX_FUTURE_PER_USER
+    if len(booked) + len(slots) > limit:
+        raise _limit_error(
+            _("Superarías el límite de %(n)d reservas futuras por persona; cancela alguna antes.")
+            % {"n": limit}
+        )
+    hours: dict[tuple[int, int], float] = {}
+    for start, end in [*booked, *slots]:
+        hours[_week(start)] = hours.get(_week(start), 0.0) + (end - start).total_seconds() / 3600
+    weekly = settings.RESERVA_MAX_HOURS_PER_WEEK
+    for start, _end in slots:
+        if hours[_week(start)] > weekly:
+            local = timezone.localtime(start)
+            monday = local.date() - timedelta(days=local.weekday())
+            raise _limit_error(
+                _("Superarías el límite de %(n)d horas reservadas por semana (semana del %(lunes)s).")
+                % {"n": weekly, "lunes": monday.isoformat()}
+            )
+
+
+def _week(moment: datetime) -> tuple[int, int]:
+    """The ISO (year, week) of the moment in local time: weeks run Monday to Sunday."""
+    iso = timezone.localtime(moment).isocalendar()
+    return iso.year, iso.week
+
+
+def _limit_error(message: str) -> ValidationError:
+    # "conflict": other rows (the user's own bookings) refuse it, so 409, not 400.
+    return ValidationError({"__all__": ValidationError(message, code="conflict")})
 
 
 def _validate(*, titulo: object, inicio: object, fin: object, asistentes: object) -> str:

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.http import AuthenticatedHttpRequest
+from core.http import AuthenticatedHttpRequest, is_conflict
 from reservas import feeds, params, selectors, services
 from reservas.forms import BuscarForm, ReservaForm
 from salas.models import Sala
@@ -89,6 +89,7 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
             status = 409
         except ValidationError as exc:
             _add_errors(form, exc)
+            status = 409 if is_conflict(exc) else 400
         else:
             messages.success(
                 request,
