@@ -8,6 +8,7 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.signals import password_changed
 from replication import primary_atomic, use_primary
 
 
@@ -47,6 +48,30 @@ def user_create(
     except IntegrityError as exc:
         raise _duplicate_user_error(exc) from exc
     return user
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Change the password after checking the current one; ValidationError names the field."""
+    if not user.check_password(old_password or ""):
+        error = ValidationError(_("La contraseña actual no es correcta."), code="invalid")
+        raise ValidationError({"old_password": error})
+    try:
+        password_validation.validate_password(new_password or "", user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
+    user_password_set(user=user, password=new_password)
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """Store an already validated password and rotate what the old one protected.
+
+    Every other session ends with it (a session's auth hash derives from the
+    password); the caller keeps its own with update_session_auth_hash.
+    """
+    user.set_password(password)
+    with primary_atomic():
+        user.save(update_fields=["password"])
+        password_changed.send(sender=User, user=user)
 
 
 def _duplicate_user_error(exc: IntegrityError) -> ValidationError:

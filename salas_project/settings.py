@@ -274,6 +274,20 @@ AXES_VERBOSE = False
 # Successful sign-ins are already in the node logs; one write fewer per login.
 AXES_DISABLE_ACCESS_LOG = True
 
+# --- Mail (password reset) ---------------------------------------------------------
+# EMAIL_URL as django-environ reads it: smtp://user:password@host:25,
+# smtp+tls://...:587, smtp+ssl://...:465; `make up` points the nodes at
+# smtp://127.0.0.1:8025 (README). Without one, mail is written to the node's log.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="salas <no-reply@localhost>")
+# A mail server that does not answer must not hold a worker long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The host (and port) reset links name. Empty: the request's Host, which
+# ALLOWED_HOSTS bounds but whose port a client chooses: set it in a deployment.
+SITE_DOMAIN = env("SITE_DOMAIN", default="")
+# A reset link works once, and for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 2)
+
 # --- Security headers ----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
