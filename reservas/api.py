@@ -115,9 +115,14 @@ def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
     return json_response(body)
 
 
-@api_view(["GET"])
+@api_view(["GET", "POST"])
 def ical_url_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return json_response({"ical": feeds.feed_url(request, request.user)})
+    """The feed URL: your bookings, or with ?sala=<code> that room's. POST rotates them all first."""
+    if request.method == "POST":
+        feeds.feed_rotate(user=request.user)
+    codigo = request.GET.get("sala")
+    sala = sala_get(codigo=codigo) if codigo else None
+    return json_response({"ical": feeds.feed_url(request, request.user, sala=sala)})
 
 
 def conflict_response(exc: services.ReservaConflicto, *, serie: bool) -> HttpResponse:

@@ -58,6 +58,7 @@ def sala_page_context(
         "semana_siguiente": monday + timedelta(days=7),
         "reserva_form": form,
         "conflictos": conflictos or [],
+        "feed_url": feeds.feed_url(request, request.user, sala=sala),
     }
 
 

@@ -344,8 +344,13 @@ LOGGING = {
     "formatters": {
         "node": {"format": f"%(asctime)s {NODE_NAME} %(levelname)s %(name)s: %(message)s"},
     },
-    "filters": {"suspicious_as_warning": {"()": "core.logging.SuspiciousRequestAsWarning"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "node"}},
+    "filters": {
+        "suspicious_as_warning": {"()": "core.logging.SuspiciousRequestAsWarning"},
+        "mask_feed_tokens": {"()": "core.logging.MaskFeedTokens"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "node", "filters": ["mask_feed_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
