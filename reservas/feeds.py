@@ -25,6 +25,7 @@ from icalendar import Calendar, Event
 
 from accounts.models import User
 from reservas.models import FeedSecret, Reserva
+from reservas.selectors import OCUPADO, reserva_shows_details
 from salas.models import Sala
 from salas.selectors import sala_get
 
@@ -78,14 +79,15 @@ def _user_for(token: str, *, sala: Sala | None = None) -> User:
 def mias_ics(request: HttpRequest, token: str) -> HttpResponse:
     user = _user_for(token)
     reservas = _upcoming(Reserva.objects.filter(usuario=user))
-    return _calendar(f"Mis reservas ({user.username})", reservas)
+    return _calendar(f"Mis reservas ({user.username})", reservas, viewer=user)
 
 
 @require_GET
 def sala_ics(request: HttpRequest, token: str, codigo: str) -> HttpResponse:
     sala = sala_get(codigo=codigo)
-    _user_for(token, sala=sala)
-    return _calendar(f"{sala.nombre} ({sala.codigo})", _upcoming(Reserva.objects.filter(sala=sala)))
+    viewer = _user_for(token, sala=sala)
+    reservas = _upcoming(Reserva.objects.filter(sala=sala))
+    return _calendar(f"{sala.nombre} ({sala.codigo})", reservas, viewer=viewer)
 
 
 def _upcoming(queryset) -> list[Reserva]:
@@ -94,7 +96,7 @@ def _upcoming(queryset) -> list[Reserva]:
     return list(queryset.select_related("sala", "usuario").order_by("inicio", "id")[:MAX_EVENTS])
 
 
-def _calendar(name: str, reservas: list[Reserva]) -> HttpResponse:
+def _calendar(name: str, reservas: list[Reserva], *, viewer: User) -> HttpResponse:
     calendar = Calendar()
     calendar.add("prodid", "-//salas//reservas//ES")
     calendar.add("version", "2.0")
@@ -106,9 +108,15 @@ def _calendar(name: str, reservas: list[Reserva]) -> HttpResponse:
         event.add("dtstamp", reserva.updated_at)
         event.add("dtstart", reserva.inicio)
         event.add("dtend", reserva.fin)
-        event.add("summary", reserva.titulo)
         event.add("location", f"{reserva.sala.nombre} ({reserva.sala.codigo})")
-        event.add("description", f"Reservada por {reserva.usuario.username}, {reserva.asistentes} asistentes")
+        if reserva_shows_details(viewer=viewer, reserva=reserva):
+            event.add("summary", reserva.titulo)
+            event.add(
+                "description", f"Reservada por {reserva.usuario.username}, {reserva.asistentes} asistentes"
+            )
+        else:
+            event.add("summary", str(OCUPADO))
+            event.add("class", "PRIVATE")
         event.add("status", "CONFIRMED")
         calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")

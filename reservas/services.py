@@ -65,16 +65,24 @@ def reserva_can_cancel(*, user: User, reserva: Reserva) -> bool:
 
 
 def reserva_create(
-    *, usuario: User, sala: Sala, titulo: str, inicio: datetime, fin: datetime, asistentes: int
+    *,
+    usuario: User,
+    sala: Sala,
+    titulo: str,
+    inicio: datetime,
+    fin: datetime,
+    asistentes: int,
+    privada: bool = False,
 ) -> Reserva:
     """Book the room for [inicio, fin); ReservaConflicto when a confirmed booking overlaps."""
-    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes)
+    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes, privada=privada)
     resultado = _book(
         usuario=usuario,
         sala=sala,
         titulo=titulo,
         slots=[(inicio, fin)],
         asistentes=asistentes,
+        privada=privada,
         serie=None,
         omitir_conflictos=False,
     )
@@ -91,9 +99,10 @@ def reserva_series_create(
     asistentes: int,
     repeticion: Repeticion,
     omitir_conflictos: bool = False,
+    privada: bool = False,
 ) -> SerieResultado:
     """Book every occurrence of the rule: all or nothing, or only the free ones with omitir_conflictos."""
-    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes)
+    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes, privada=privada)
     slots = expand(inicio=inicio, fin=fin, repeticion=repeticion)
     if slots[-1][0] > _horizon():
         raise ValidationError(
@@ -111,6 +120,7 @@ def reserva_series_create(
         titulo=titulo,
         slots=slots,
         asistentes=asistentes,
+        privada=privada,
         serie=uuid.uuid4(),
         omitir_conflictos=omitir_conflictos,
     )
@@ -139,6 +149,7 @@ def _book(
     titulo: str,
     slots: list[Slot],
     asistentes: int,
+    privada: bool,
     serie: uuid.UUID | None,
     omitir_conflictos: bool,
 ) -> SerieResultado:
@@ -186,6 +197,7 @@ def _book(
                 inicio=start,
                 fin=end,
                 asistentes=asistentes,
+                privada=privada,
                 serie=serie,
             )
             for start, end in free
@@ -244,7 +256,7 @@ def _limit_error(message: str) -> ValidationError:
     return ValidationError({"__all__": ValidationError(message, code="conflict")})
 
 
-def _validate(*, titulo: object, inicio: object, fin: object, asistentes: object) -> str:
+def _validate(*, titulo: object, inicio: object, fin: object, asistentes: object, privada: object) -> str:
     errors: dict[str, list[ValidationError]] = {}
 
     def add(name: str, message: str, code: str = "invalid") -> None:
@@ -258,6 +270,8 @@ def _validate(*, titulo: object, inicio: object, fin: object, asistentes: object
         add("asistentes", _("Debe ser un número entero."))
     elif asistentes < 1:
         add("asistentes", _("Al menos 1 asistente."), "min_value")
+    if not isinstance(privada, bool):
+        add("privada", _("Debe ser true o false."))
     for name, value in (("inicio", inicio), ("fin", fin)):
         if not isinstance(value, datetime) or timezone.is_naive(value):
             add(name, _("Fecha y hora con zona horaria (ISO 8601)."))

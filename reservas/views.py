@@ -51,6 +51,10 @@ def sala_page_context(
         form = ReservaForm(initial={"asistentes": 1, **initial})
     return {
         "sala": sala,
+        # Bookings shown as "Ocupado", without title or booker, to this viewer.
+        "ocultas": {
+            r.pk for r in reservas if not selectors.reserva_shows_details(viewer=request.user, reserva=r)
+        },
         "can_manage": sala_can_manage(user=request.user, sala=sala),
         "days": days,
         "semana": monday,
@@ -77,6 +81,7 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
             "inicio": form.inicio(),
             "fin": form.fin(),
             "asistentes": form.cleaned_data["asistentes"],
+            "privada": form.cleaned_data["privada"],
         }
         try:
             repeticion = form.repeticion()

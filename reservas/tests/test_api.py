@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
+from accounts.tests.factories import UserFactory
 from replication.consistency import COOKIE_NAME
 from reservas.models import Reserva
 from reservas.tests.factories import ReservaFactory, in_hours
@@ -16,6 +17,7 @@ BOOKING_FIELDS = {
     "id",
     "sala",
     "usuario",
+    "privada",
     "titulo",
     "inicio",
     "fin",
@@ -252,3 +254,25 @@ def test_a_booking_costs_a_bounded_number_of_queries(user_api, django_assert_max
     # GTID position (+ savepoint bookkeeping).
     with django_assert_max_num_queries(11):
         assert user_api.send("POST", "/reserva/create", body(sala)).status_code == 201
+
+
+def test_private_bookings_show_others_only_ocupado(user, other_user, staff_user, api):
+    sala = SalaFactory(owner=other_user, codigo="PRIV-1")
+    reserva = ReservaFactory(usuario=user, sala=sala, titulo="Entrevista", privada=True)
+    for viewer, shown in ((user, True), (other_user, True), (staff_user, True), (UserFactory(), False)):
+        api.force_login(viewer)
+        data = api.get(f"/reserva/{reserva.pk}").json()
+        assert (data["titulo"] == "Entrevista") is shown and (data["usuario"] is not None) is shown
+        assert data["privada"] is True
+    sala.privada, reserva.privada = True, False
+    sala.save()
+    reserva.save()
+    assert api.get(f"/reserva/{reserva.pk}").json()["titulo"] == "Ocupado"
+    public = ReservaFactory(sala=SalaFactory(), titulo="Abierta")
+    assert api.get(f"/reserva/{public.pk}").json()["titulo"] == "Abierta"
+
+
+def test_privada_must_be_a_boolean(user_api):
+    sala = SalaFactory(capacidad=10)
+    response = user_api.send("POST", "/reserva/create", {**body(sala), "privada": "yes"})
+    assert response.status_code == 400 and "privada" in response.json()["fields"]
