@@ -37,11 +37,14 @@ WORKDIR /app
 
 # --- configs: my.cnf of each server and nginx.conf, from the templates `make up` uses ---
 FROM python-base AS configs
+# docker-compose.yml passes its SALAS_FRONTEND_PREFIX (the host's connections come
+# from that network's gateway, which nginx's abuse limits exempt as they do 127.0.0.1).
+ARG FRONTEND_PREFIX=172.30.84
 COPY cluster/ /src/cluster/
 COPY mysql/local/ /src/mysql/local/
 COPY nginx/nginx.conf.template /src/nginx/nginx.conf.template
-RUN cd /src && python3 -c "from pathlib import Path; from cluster.render import container_configs; \
-print(*container_configs(Path('/configs')))"
+RUN cd /src && python3 -c "import sys; from pathlib import Path; from cluster.render import container_configs; \
+print(*container_configs(Path('/configs'), sys.argv[1]))" "$FRONTEND_PREFIX"
 
 # --- db: MariaDB 10.11 ------------------------------------------------------------------
 FROM debian AS db

@@ -78,6 +78,7 @@ def nginx_config(layout: Layout) -> str:
         # every request cost a write, a read and a write again.
         "SALAS_ACCESS_LOG": str(LOGS / "nginx-access.log"),
         "SALAS_STATIC_ROOT": str(layout.static_root),
+        "SALAS_OPERATOR_ADDRESS": HOST,
     }
     # A unix socket spares both sides the loopback TCP stack: measured on this
     # machine, 5-20 % more requests per second through nginx.
@@ -91,8 +92,12 @@ CONTAINER_DB_PORT = 3306
 CONTAINER_APP_PORT = 8000
 
 
-def container_configs(directory: Path) -> list[Path]:
-    """dbN.cnf for each server and nginx.conf, as the containers of docker-compose.yml use them."""
+def container_configs(directory: Path, frontend_prefix: str = "172.30.84") -> list[Path]:
+    """dbN.cnf for each server and nginx.conf, as the containers of docker-compose.yml use them.
+
+    `frontend_prefix` is docker-compose.yml's SALAS_FRONTEND_PREFIX: the host's own
+    connections to the published ports come from that network's gateway (.1).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     files = {
         f"{db.name}.cnf": _mysql_config(
@@ -116,6 +121,7 @@ def container_configs(directory: Path) -> list[Path]:
         "SALAS_RUN_DIR": "/run/nginx",
         "SALAS_ACCESS_LOG": "/dev/stdout",
         "SALAS_STATIC_ROOT": "/srv/staticfiles",
+        "SALAS_OPERATOR_ADDRESS": f"{frontend_prefix}.1",
     }
     upstreams = [f"{app.name}:{CONTAINER_APP_PORT}" for app in APPS]
     files["nginx.conf"] = _nginx_config(nginx_values, upstreams)
