@@ -126,19 +126,38 @@ def grant_replication(user: str, host: str = "%") -> str:
     return f"GRANT REPLICATION SLAVE ON *.* TO {quote_literal(user)}@{quote_literal(host)}"
 
 
-def grant_app_user(flavor: Flavor, *, user: str, database: str, host: str = "%") -> list[str]:
-    """What the application needs, and nothing that bypasses read_only.
+# What the app account may not hold at run time (a migration's DDL): revoked from an
+# account created before the schema got its own owner.
+SCHEMA_PRIVILEGES = "CREATE, ALTER, INDEX, DROP, REFERENCES, CREATE TEMPORARY TABLES, LOCK TABLES"
 
-    The monitoring grant lets a node read its replica's status (lag, threads)
-    to decide where its reads go.
+
+def grant_app_user(flavor: Flavor, *, user: str, database: str, host: str = "%") -> list[str]:
+    """Rows in, rows out (DML) and the replica status a node reads; no DDL, nothing that
+    bypasses read_only.
+
+    SHOW SLAVE STATUS (replication/health.py: a node's replica's lag and threads) needs
+    SLAVE MONITOR on MariaDB 10.11 (REPLICATION CLIENT on MySQL). The GTID positions
+    (@@gtid_binlog_pos, @@gtid_slave_pos), MASTER_GTID_WAIT and SHOW GLOBAL STATUS /
+    VARIABLES need no privilege. `manage.py migrate` logs in as the schema owner instead
+    (grant_schema_owner).
     """
     who = f"{quote_literal(user)}@{quote_literal(host)}"
-    monitor = "SLAVE MONITOR, BINLOG MONITOR" if flavor.is_mariadb else "REPLICATION CLIENT"
-    return [
-        f"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, "
-        f"CREATE TEMPORARY TABLES, LOCK TABLES ON `{database}`.* TO {who}",
+    monitor = "SLAVE MONITOR" if flavor.is_mariadb else "REPLICATION CLIENT"
+    statements = [
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO {who}",
+        f"REVOKE {SCHEMA_PRIVILEGES} ON `{database}`.* FROM {who}",
         f"GRANT {monitor} ON *.* TO {who}",
     ]
+    if flavor.is_mariadb:
+        # Held by accounts created before; reading @@gtid_binlog_pos does not need it.
+        statements.append(f"REVOKE BINLOG MONITOR ON *.* FROM {who}")
+    return statements
+
+
+def grant_schema_owner(*, user: str, database: str, host: str = "%") -> list[str]:
+    """The migration account: everything on the app database (DDL, and the rows migrations
+    and post_migrate write), nothing on other databases, no global privilege."""
+    return [f"GRANT ALL PRIVILEGES ON `{database}`.* TO {quote_literal(user)}@{quote_literal(host)}"]
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,16 @@ def test_app_user_grants_never_bypass_read_only():
         grants = " ".join(sql.grant_app_user(flavor, user="salas", database="salas"))
         for privilege in ("SUPER", "READ ONLY ADMIN", "ALL PRIVILEGES", "CONNECTION_ADMIN"):
             assert privilege not in grants
-    assert "SLAVE MONITOR" in sql.grant_app_user(MARIADB, user="u", database="d")[1]
-    assert "REPLICATION CLIENT" in sql.grant_app_user(MYSQL, user="u", database="d")[1]
+    assert "GRANT SLAVE MONITOR ON *.*" in " ".join(sql.grant_app_user(MARIADB, user="u", database="d"))
+    assert "GRANT REPLICATION CLIENT ON *.*" in " ".join(sql.grant_app_user(MYSQL, user="u", database="d"))
+
+
+def test_app_user_is_granted_no_ddl_and_loses_the_ddl_it_had():
+    statements = sql.grant_app_user(MARIADB, user="salas", database="salas")
+    granted = " ".join(s for s in statements if s.startswith("GRANT"))
+    for privilege in ("CREATE", "ALTER", "DROP", "INDEX", "LOCK TABLES", "BINLOG MONITOR"):
+        assert privilege not in granted
+    assert f"REVOKE {sql.SCHEMA_PRIVILEGES} ON `salas`.*" in " ".join(statements)
 
 
 def test_parse_status_of_both_flavours():
