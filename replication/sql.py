@@ -8,6 +8,7 @@ here, as plain functions of a Flavor, so it can be unit-tested without a server.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -113,13 +114,25 @@ def wait_for_gtid(flavor: Flavor) -> str:
     return "SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %s)"
 
 
-def create_user(user: str, password: str, host: str = "%") -> list[str]:
-    """Create or re-password a user; parameters are bound by the driver."""
-    return [
-        f"CREATE USER IF NOT EXISTS {quote_literal(user)}@{quote_literal(host)} "
-        f"IDENTIFIED BY {quote_literal(password)}",
-        f"ALTER USER {quote_literal(user)}@{quote_literal(host)} IDENTIFIED BY {quote_literal(password)}",
-    ]
+def native_password_hash(password: str) -> str:
+    """MariaDB's mysql_native_password hash: '*' and SHA1(SHA1(password)) in upper-case hex."""
+    return "*" + hashlib.sha1(hashlib.sha1(password.encode()).digest()).hexdigest().upper()
+
+
+def create_user(flavor: Flavor, user: str, password: str, host: str = "%") -> list[str]:
+    """Create or re-password a user.
+
+    On MariaDB by its hash: these statements are binlogged (that is how the replicas get
+    the account), and SHOW BINLOG EVENTS, open to BINLOG MONITOR (the app account's), shows
+    a statement's text; the hash cannot be used to log in.
+    """
+    who = f"{quote_literal(user)}@{quote_literal(host)}"
+    secret = (
+        f"IDENTIFIED BY PASSWORD {quote_literal(native_password_hash(password))}"
+        if flavor.is_mariadb
+        else f"IDENTIFIED BY {quote_literal(password)}"
+    )
+    return [f"CREATE USER IF NOT EXISTS {who} {secret}", f"ALTER USER {who} {secret}"]
 
 
 def grant_replication(user: str, host: str = "%") -> str:
@@ -132,26 +145,23 @@ SCHEMA_PRIVILEGES = "CREATE, ALTER, INDEX, DROP, REFERENCES, CREATE TEMPORARY TA
 
 
 def grant_app_user(flavor: Flavor, *, user: str, database: str, host: str = "%") -> list[str]:
-    """Rows in, rows out (DML) and the replica status a node reads; no DDL, nothing that
+    """Rows in, rows out (DML) and the replication state a node reads; no DDL, nothing that
     bypasses read_only.
 
-    SHOW SLAVE STATUS (replication/health.py: a node's replica's lag and threads) needs
-    SLAVE MONITOR on MariaDB 10.11 (REPLICATION CLIENT on MySQL). The GTID positions
-    (@@gtid_binlog_pos, @@gtid_slave_pos), MASTER_GTID_WAIT and SHOW GLOBAL STATUS /
-    VARIABLES need no privilege. `manage.py migrate` logs in as the schema owner instead
-    (grant_schema_owner).
+    On MariaDB 10.11: SLAVE MONITOR for SHOW SLAVE STATUS (replication/health.py: a node's
+    replica's lag and threads), BINLOG MONITOR for SHOW MASTER STATUS (replication/snapshot.py:
+    the primary's binlog coordinates a cached page is filed under). MySQL's REPLICATION CLIENT
+    covers both. The GTID positions (@@gtid_binlog_pos, @@gtid_slave_pos), MASTER_GTID_WAIT
+    and SHOW GLOBAL STATUS / VARIABLES need no privilege. `manage.py migrate` logs in as the
+    schema owner instead (grant_schema_owner).
     """
     who = f"{quote_literal(user)}@{quote_literal(host)}"
-    monitor = "SLAVE MONITOR" if flavor.is_mariadb else "REPLICATION CLIENT"
-    statements = [
+    monitor = "SLAVE MONITOR, BINLOG MONITOR" if flavor.is_mariadb else "REPLICATION CLIENT"
+    return [
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO {who}",
         f"REVOKE {SCHEMA_PRIVILEGES} ON `{database}`.* FROM {who}",
         f"GRANT {monitor} ON *.* TO {who}",
     ]
-    if flavor.is_mariadb:
-        # Held by accounts created before; reading @@gtid_binlog_pos does not need it.
-        statements.append(f"REVOKE BINLOG MONITOR ON *.* FROM {who}")
-    return statements
 
 
 def grant_schema_owner(*, user: str, database: str, host: str = "%") -> list[str]:

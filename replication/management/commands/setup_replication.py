@@ -114,12 +114,12 @@ class Command(BaseCommand):
         app = settings.DATABASES["default"]
         database, user, password = app["NAME"], app["USER"], app["PASSWORD"]
         statements = [
-            *sql.create_user(settings.REPLICATION_USER, settings.REPLICATION_PASSWORD),
+            *sql.create_user(primary.flavor, settings.REPLICATION_USER, settings.REPLICATION_PASSWORD),
             sql.grant_replication(settings.REPLICATION_USER),
             f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-            *sql.create_user(user, password),
+            *sql.create_user(primary.flavor, user, password),
             *sql.grant_app_user(primary.flavor, user=user, database=database),
-            *self._schema_owner_statements(database),
+            *self._schema_owner_statements(primary, database),
             f"CREATE DATABASE IF NOT EXISTS `{MARKER_SCHEMA}`",
             f"CREATE TABLE IF NOT EXISTS `{MARKER_SCHEMA}`.marker ("
             "id BIGINT AUTO_INCREMENT PRIMARY KEY, token CHAR(32) NOT NULL, "
@@ -132,7 +132,7 @@ class Command(BaseCommand):
             f"schema owner (migrate) on database {database!r} ready"
         )
 
-    def _schema_owner_statements(self, database: str) -> list[str]:
+    def _schema_owner_statements(self, primary: Server, database: str) -> list[str]:
         """The migration account (MIGRATE_DATABASE_URL), created beside the app's."""
         if not settings.MIGRATE_DATABASE_URL:
             return []
@@ -142,7 +142,7 @@ class Command(BaseCommand):
                 f"MIGRATE_DATABASE_URL names database {owner['NAME']!r}, DATABASE_URL {database!r}"
             )
         return [
-            *sql.create_user(owner["USER"], owner["PASSWORD"]),
+            *sql.create_user(primary.flavor, owner["USER"], owner["PASSWORD"]),
             *sql.grant_schema_owner(user=owner["USER"], database=database),
         ]
 
