@@ -56,6 +56,17 @@ def cmd_rotate(args: argparse.Namespace) -> int:
             if name == "DB_ADMIN_PASSWORD":
                 out.detail = ensure_databases_running(layout, sup, env)
             elif name in PRIMARY_ACCOUNTS:
+                # The primary answers these statements once a replica acknowledges them
+                # (semi-sync, no timeout): with none replicating they would wait for ever.
+                try:
+                    manage(out, env, "replication_status", "--check")
+                except ClusterError as error:
+                    raise ClusterError(
+                        f"replication is not healthy, so the primary could not apply the new {name} "
+                        f"(.env has it already): repair replication (make up), then run make up "
+                        f"again to apply it",
+                        error.log,
+                    ) from error
                 # --force re-points the replicas too: CHANGE MASTER holds the replication password.
                 force = ["--force"] if name == "REPLICATION_PASSWORD" else []
                 manage(out, env, "setup_replication", *force)

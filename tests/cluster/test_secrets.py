@@ -227,6 +227,9 @@ def rotate(name: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # The settings copied .env into this process's environment when pytest started, and
+    # every later test's manage.py inherits it: a stale password there would undo the rotation.
+    os.environ[name] = dotenv()[name]
 
 
 def every_node_writes() -> bool:
