@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ReservasConfig(AppConfig):
     name = "reservas"
     verbose_name = "Reservas"
+
+    def ready(self) -> None:
+        from accounts.signals import password_changed
+        from reservas.feeds import rotate_on_password_change
+
+        password_changed.connect(rotate_on_password_change, dispatch_uid="reservas.feeds.rotate")
