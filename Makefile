@@ -19,7 +19,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs down clean lint migrations-check test loadtest bench chaos
+.PHONY: help deps deps-test up status start stop restart logs down clean lint migrations-check test loadtest bench chaos messages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -81,3 +81,6 @@ bench: ## benchmark through nginx (wrk + Locust, SQL per request, RSS); BENCH_AR
 
 chaos: ## failover under load (write gap, lost and failed writes) and creates/s with semi-sync on vs off
 	$(VENV_BIN)/python bench/chaos.py $(CHAOS_ARGS)
+
+messages: ## refresh locale/en/LC_MESSAGES/django.po from the sources (then translate the new msgids)
+	$(LINT_ENV) $(VENV_BIN)/python manage.py makemessages --locale=en --no-location --ignore=".*" --ignore=staticfiles
