@@ -288,6 +288,9 @@ if env.bool("DJANGO_HTTPS", default=False):
 # a loopback port is some local process, not the balancer.
 TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Who may read GET /metrics on a node (client address as core.http.client_ip finds it):
+# loopback by default; add the scraper's network (e.g. the compose network) here.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 
 # --- I18n ------------------------------------------------------------------------
 LANGUAGE_CODE = "es"

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from core.metrics import metrics
 from replication.views import status
 
 admin.site.site_header = _("Salas — administración")
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="salas:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/status", status, name="status"),
+    path("metrics", metrics, name="metrics"),
     # set_language: the switcher on every page posts here (no script: the CSP forbids inline ones).
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
