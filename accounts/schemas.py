@@ -23,6 +23,11 @@ class RegisterIn(Schema):
     password: str
 
 
+class PasswordIn(Schema):
+    old_password: str
+    new_password: str
+
+
 class LoginIn(Schema):
     username: str | None = Field(None, description="Username or email address.", max_length=254)
     email: str | None = Field(None, description="Instead of `username`.", max_length=254)

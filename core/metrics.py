@@ -1,4 +1,4 @@
-"""GET /metrics: the node's figures in Prometheus' text format, for loopback and configured networks.
+"""GET /metrics: the node's figures in Prometheus' text format, for MONITORING_NETWORKS only.
 
 Under gunicorn each worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR
 (cluster/gunicorn.conf.py makes one per node) and the worker answering a scrape sums
@@ -9,23 +9,21 @@ the process's own registry answers. The servers' state is read at scrape time
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from core.http import client_ip, json_error
+from core.http import address_in, client_ip, json_error
 from replication import metrics_collector
 
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not _allowed(client_ip(request)):
+    if not address_in(client_ip(request), "MONITORING_NETWORKS"):
         return json_error(403, _("No tienes permiso para esta acción."))
     live = CollectorRegistry(auto_describe=False)
     live.register(metrics_collector())
@@ -40,11 +38,3 @@ def _counters() -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     MultiProcessCollector(registry)
     return registry
-
-
-def _allowed(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(network) for network in settings.METRICS_ALLOWED_NETWORKS)

@@ -19,12 +19,13 @@ class SalaRefOut(Schema):
 class ReservaOut(Schema):
     id: int
     sala: SalaRefOut
-    usuario: OwnerOut
+    usuario: OwnerOut | None = Field(description="None for someone else's private booking.")
     titulo: str
     inicio: datetime
     fin: datetime
     asistentes: int
     estado: Literal["confirmada", "cancelada"]
+    privada: bool
     serie: str | None
     created_at: datetime
 
@@ -76,6 +77,7 @@ class ReservaIn(Schema):
     asistentes: int = Field(ge=1)
     repeticion: RepeticionIn | None = None
     omitir_conflictos: bool = Field(False, description="For a series: book the free occurrences only.")
+    privada: bool = Field(False, description="Others see it as «Ocupado», without its booker.")
 
 
 class WindowQuery(Schema):
@@ -89,6 +91,10 @@ class DisponiblesQuery(Schema):
     min_capacidad: int | None = Field(None, ge=0)
     page: int = Field(1, ge=1)
     page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
+
+
+class FeedQuery(Schema):
+    sala: str | None = Field(None, description="A room's code: that room's feed instead of yours.")
 
 
 class CancelQuery(Schema):

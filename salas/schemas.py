@@ -43,6 +43,7 @@ class SalaPatchIn(Schema):
     nombre: str | None = Field(None, min_length=1, max_length=100)
     codigo: str | None = Field(None, pattern=CODIGO_PATTERN)
     capacidad: int | None = Field(None, ge=CAPACIDAD_MIN, le=CAPACIDAD_MAX)
+    privada: bool | None = Field(None, description="Its bookings show as «Ocupado» to others.")
 
 
 class SalaListQuery(Schema):

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
 
 from accounts import views as accounts_views
-from accounts.schemas import CsrfOut, LoginIn, MeOut, RegisterIn, UserOut
+from accounts.schemas import CsrfOut, LoginIn, MeOut, PasswordIn, RegisterIn, UserOut
 from core.schemas import DetailOut, ErrorOut
 from replication import views as replication_views
 from reservas import api as reservas_api
@@ -25,6 +25,7 @@ from reservas.schemas import (
     CancelQuery,
     ConflictOut,
     DisponiblesQuery,
+    FeedQuery,
     IcalOut,
     ReservaIn,
     ReservaOut,
@@ -82,6 +83,16 @@ def auth_logout(request: HttpRequest) -> HttpResponse:
     return accounts_views.logout_api(request)
 
 
+@api.post(
+    "/auth/password",
+    response={200: DetailOut, **ERRORS},
+    tags=["auth"],
+    summary="Change the password (this session stays, the others end)",
+)
+def auth_password(request: HttpRequest, payload: PasswordIn) -> HttpResponse:
+    return accounts_views.password_api(request)
+
+
 @api.get("/auth/me", response={200: MeOut, **ERRORS}, tags=["auth"], summary="The signed-in user")
 def auth_me(request: HttpRequest) -> HttpResponse:
     return accounts_views.me_api(request)
@@ -132,7 +143,14 @@ def reserva_mias(request: HttpRequest, window: Query[WindowQuery]) -> HttpRespon
 @api.get(
     "/reserva/ical", response={200: IcalOut, **ERRORS}, tags=["reservas"], summary="My calendar feed's URL"
 )
-def reserva_ical(request: HttpRequest) -> HttpResponse:
+def reserva_ical(request: HttpRequest, room: Query[FeedQuery]) -> HttpResponse:
+    return reservas_api.ical_url_api(request)
+
+
+@api.post(
+    "/reserva/ical", response={200: IcalOut, **ERRORS}, tags=["reservas"], summary="Renew my feed links"
+)
+def reserva_ical_rotate(request: HttpRequest, room: Query[FeedQuery]) -> HttpResponse:
     return reservas_api.ical_url_api(request)
 
 

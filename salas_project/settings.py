@@ -185,6 +185,10 @@ ROOM_CREATE_FAST_LANE = env.bool("ROOM_CREATE_FAST_LANE", default=True)
 RESERVA_MIN_MINUTES = env.int("RESERVA_MIN_MINUTES", default=15)
 RESERVA_MAX_HOURS = env.int("RESERVA_MAX_HOURS", default=12)
 RESERVA_HORIZON_DAYS = env.int("RESERVA_HORIZON_DAYS", default=365)
+# Per-person quotas (staff exempt): confirmed bookings not yet ended, and hours booked
+# in one week (Monday to Sunday, local time). Refused with a 409 naming the limit.
+RESERVA_MAX_FUTURE_PER_USER = env.int("RESERVA_MAX_FUTURE_PER_USER", default=100)
+RESERVA_MAX_HOURS_PER_WEEK = env.int("RESERVA_MAX_HOURS_PER_WEEK", default=40)
 
 # --- Replication setup (manage.py setup_replication / replication_status) ----
 # Administrative connections (not the app user): the primary and each replica,
@@ -260,6 +264,10 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("AXES_COOLOFF_SECONDS", default=15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Beside the per-(account, address) limit above: this many failures from one address,
+# whatever the accounts, lock that address out (accounts.throttling).
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_HANDLER = "accounts.throttling.AddressAwareHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
@@ -268,6 +276,20 @@ AXES_USERNAME_CALLABLE = "accounts.throttling.lockout_username"
 AXES_VERBOSE = False
 # Successful sign-ins are already in the node logs; one write fewer per login.
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Mail (password reset) ---------------------------------------------------------
+# EMAIL_URL as django-environ reads it: smtp://user:password@host:25,
+# smtp+tls://...:587, smtp+ssl://...:465; `make up` points the nodes at
+# smtp://127.0.0.1:8025 (README). Without one, mail is written to the node's log.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="salas <no-reply@localhost>")
+# A mail server that does not answer must not hold a worker long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The host (and port) reset links name. Empty: the request's Host, which
+# ALLOWED_HOSTS bounds but whose port a client chooses: set it in a deployment.
+SITE_DOMAIN = env("SITE_DOMAIN", default="")
+# A reset link works once, and for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 2)
 
 # --- Security headers ----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -291,9 +313,11 @@ if env.bool("DJANGO_HTTPS", default=False):
 # a loopback port is some local process, not the balancer.
 TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-# Who may read GET /metrics on a node (client address as core.http.client_ip finds it):
-# loopback by default; add the scraper's network (e.g. the compose network) here.
-METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+# Clients that see /api/status in full (servers, GTID positions, failover history);
+# everyone else gets ok/degraded/down and the node. Staff see it from anywhere.
+# Only this machine's own address by default: other loopback addresses
+# (127.0.0.2...) are other clients, which the cluster tests use to stand in for one.
+MONITORING_NETWORKS = env.list("MONITORING_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # --- I18n ------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -323,8 +347,13 @@ LOGGING = {
     "formatters": {
         "node": {"format": f"%(asctime)s {NODE_NAME} %(levelname)s %(name)s: %(message)s"},
     },
-    "filters": {"suspicious_as_warning": {"()": "core.logging.SuspiciousRequestAsWarning"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "node"}},
+    "filters": {
+        "suspicious_as_warning": {"()": "core.logging.SuspiciousRequestAsWarning"},
+        "mask_feed_tokens": {"()": "core.logging.MaskFeedTokens"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "node", "filters": ["mask_feed_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -80,7 +80,7 @@ def vocabulary() -> dict[str, set[str]]:
 
 
 class VisibleText(HTMLParser):
-    """The text a reader sees, without elements marked as another language (the switcher)."""
+    """The text a reader sees, without elements marked as another language (the switcher) or code (URLs)."""
 
     def __init__(self, language: str):
         super().__init__()
@@ -94,7 +94,7 @@ class VisibleText(HTMLParser):
         if tag == "html":
             self.html_lang = attributes.get("lang") or ""
         other_language = tag != "html" and attributes.get("lang") not in {None, self.language}
-        if self.skipping or tag in {"script", "style"} or other_language:
+        if self.skipping or tag in {"script", "style", "code"} or other_language:
             self.skipping.append(tag)
         for name in ("title", "placeholder", "aria-label"):
             if attributes.get(name) and not self.skipping:
@@ -167,6 +167,12 @@ def _page_requests(world) -> list[tuple[str, str, str, dict | None]]:
         ("anon", "get", "/register", None),
         ("anon", "post", "/register", {"username": "", "email": "x", "password1": "a", "password2": "b"}),
         ("anon", "get", "/no-such-page", None),
+        ("anon", "get", "/password/reset/", None),
+        ("anon", "get", "/password/reset/sent/", None),
+        ("anon", "get", "/password/reset/MQ/bad-token/", None),
+        ("anon", "get", "/password/reset/complete/", None),
+        ("user", "get", "/password", None),
+        ("user", "post", "/password", {"old_password": "wrong", "new_password1": "a", "new_password2": "b"}),
         ("user", "get", "/dashboard", None),
         ("user", "get", "/dashboard?min_capacidad=-5", None),
         ("user", "get", "/salas/nueva/", None),

@@ -45,7 +45,7 @@ def test_other_networks_are_refused(client, address):
 
 
 def test_a_configured_network_may_read(client, settings):
-    settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    settings.MONITORING_NETWORKS = ["10.0.0.0/8"]
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
     assert client.get("/metrics").status_code == 403
 
