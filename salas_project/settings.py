@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    # django-ninja: its Swagger UI files (static) and docs template for /api/docs.
+    "ninja",
     "core",
     "replication",
     "failover",
