@@ -117,8 +117,10 @@ CMD ["nginx", "-c", "/etc/nginx/salas.conf", "-g", "daemon off;"]
 FROM runtime AS app
 RUN groupadd --system salas \
     && useradd --system --gid salas --home-dir /app --no-create-home --shell /usr/sbin/nologin salas \
-    && mkdir -p /var/lib/salas && chown salas:salas /var/lib/salas
-# /var/lib/salas: the topology volume's mount point (a new named volume takes its owner).
+    && mkdir -p /var/lib/salas /var/lib/salas-admin \
+    && chown salas:salas /var/lib/salas /var/lib/salas-admin && chmod 0700 /var/lib/salas-admin
+# /var/lib/salas: the topology volume's mount point, /var/lib/salas-admin the generated admin
+# password's (a new named volume takes the owner and mode of its mount point).
 # WhiteNoise needs the manifest (staticfiles.json) at run time as well.
 COPY --from=static /app/staticfiles /app/staticfiles
 USER salas

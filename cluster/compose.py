@@ -48,6 +48,7 @@ REQUIRED = (
     "REPLICATION_USER",
     "REPLICATION_PASSWORD",
     "DB_APP_PASSWORD",
+    "DB_MIGRATE_PASSWORD",
 )
 # One service per image: the others share its tag (docker-compose.yml).
 BUILT_SERVICES = ("db1", "nginx", "app1")
