@@ -115,7 +115,8 @@ def _last_line(result: subprocess.CompletedProcess[str]) -> str:
 def test_compose_up_refuses_an_env_with_an_empty_required_value(tmp_path):
     # Passwords left empty are generated (cluster/envfile.py); an account name is not.
     dotenv = "".join(f"{key}={value}\n" for key, value in DOTENV.items() if key != "DB_ADMIN_USER")
-    result = _front_door(tmp_path, dotenv + "DB_ADMIN_USER=\n", os.environ["PATH"])
+    # An empty PATH: were the check to let it through, no engine could be started.
+    result = _front_door(tmp_path, dotenv + "DB_ADMIN_USER=\n", str(tmp_path / "empty"))
     assert result.returncode == 1
     assert _last_line(result) == (
         "error: .env has no value for DB_ADMIN_USER: set it, or move .env away to have one generated"
