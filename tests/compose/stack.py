@@ -48,11 +48,7 @@ def address(compose: list[str], service: str, network_suffix: str = "_frontend")
 def gateway(compose: list[str]) -> str:
     """The frontend network's gateway: where this machine's connections to a published port come from."""
     networks = inspect(compose, "nginx")["NetworkSettings"]["Networks"]
-    network = next(name for name in networks if name.endswith("_frontend"))
-    output = subprocess.run(
-        ["docker", "network", "inspect", network], capture_output=True, text=True, check=True
-    )
-    return json.loads(output.stdout)[0]["IPAM"]["Config"][0]["Gateway"]
+    return next(net["Gateway"] for name, net in networks.items() if name.endswith("_frontend"))
 
 
 def up(compose: list[str]) -> float:
