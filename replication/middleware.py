@@ -9,7 +9,7 @@ from typing import Any
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
-from replication import consistency, health, state
+from replication import consistency, health, remembered, state
 from replication.health import PRIMARY, REPLICA
 
 logger = logging.getLogger(__name__)
@@ -80,19 +80,27 @@ class ReadRoutingMiddleware:
             # A write needs the primary anyway; its reads (the session user, the
             # row it edits) come from there too, so a replica dying mid-request
             # can never fail a write, and no read-your-writes wait is spent.
-            return state.ReadRoute(PRIMARY, "write-request")
+            return state.ReadRoute(PRIMARY, "write-request", written=consistency.client_gtid(request))
         alias, reason = health.default_route()
-        if alias == REPLICA and not cls._replica_serves(request):
+        written = consistency.client_gtid(request)
+        if alias == REPLICA and not cls._replica_serves(written):
             # The client's own last write has not reached the replica: read the
             # primary (if the primary is down, an honest 503 beats an older state).
-            return state.ReadRoute(PRIMARY, "read-your-writes")
-        return state.ReadRoute(alias, reason)
+            return state.ReadRoute(PRIMARY, "read-your-writes", written=written)
+        return state.ReadRoute(alias, reason, written=written)
 
     @staticmethod
-    def _replica_serves(request: HttpRequest) -> bool:
-        """Whether the replica holds the client's own last write (if any)."""
-        gtid = consistency.client_gtid(request)
-        return not gtid or consistency.replica_has_applied(gtid)
+    def _replica_serves(written: str | None) -> bool:
+        """Whether the replica holds the client's own last write (if any).
+
+        The replica's remembered state answers without a query when it holds the
+        write (most requests after the first one); otherwise the replica is asked.
+        """
+        return (
+            not written
+            or remembered.holds_without_asking(REPLICA, written)
+            or consistency.replica_has_applied(written)
+        )
 
 
 def _spy_on_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict) -> Any:
