@@ -69,6 +69,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "salas_project.urls"
+# Only the benchmark's own gunicorn tier sets this (bench/floor.py): the project's URLs plus
+# a minimal view to measure Django's own cost against (bench/minimal_view.py).
+if env.bool("BENCH_VIEWS", default=False):
+    ROOT_URLCONF = "bench.minimal_view"
 
 TEMPLATES = [
     {
