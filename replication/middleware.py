@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
 from replication import consistency, health, remembered, state
@@ -93,14 +93,20 @@ class ReadRoutingMiddleware:
     def _replica_serves(written: str | None) -> bool:
         """Whether the replica holds the client's own last write (if any).
 
-        The replica's remembered state answers without a query when it holds the
-        write (most requests after the first one); otherwise the replica is asked.
+        The replica's state, remembered for STATE_RECHECK_SECONDS (read again when
+        older, once, and then also this request's token for cached reads), answers
+        when it holds the write; otherwise the replica waits briefly for it.
         """
-        return (
-            not written
-            or remembered.holds_without_asking(REPLICA, written)
-            or consistency.replica_has_applied(written)
-        )
+        if not written:
+            return True
+        if written == consistency.PIN_TO_PRIMARY:
+            return False
+        try:
+            if remembered.recent_state(REPLICA, written) is not None:
+                return True
+        except (DatabaseError, InterfaceError) as exc:
+            logger.info("could not read the replica's state: %s", exc)
+        return consistency.replica_has_applied(written)
 
 
 def _spy_on_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict) -> Any:

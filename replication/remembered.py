@@ -119,11 +119,6 @@ def request_token(alias: str) -> str | None:
     return route.tokens[alias]
 
 
-def holds_without_asking(alias: str, written: str) -> bool:
-    """Whether the state remembered for `alias` holds the write `written`, asking no server."""
-    return _remembered(alias, written) is not None
-
-
 def _remembered(alias: str, written: str | None = None) -> RecentState | None:
     """recent_state() without asking the server: None unless the remembered state fits."""
     known = _recent.get(alias)
