@@ -13,6 +13,10 @@ from replication.state import REPLICA
 MARIADB = Flavor("mariadb", (10, 11, 0))
 
 
+def server() -> str:
+    return remembered._target_server(REPLICA)  # noqa: SLF001 - the state must name the server asked
+
+
 @pytest.fixture
 def states(monkeypatch):
     """The replica's remembered state holds 0-1-5; asking the server again finds 0-1-9."""
@@ -22,7 +26,7 @@ def states(monkeypatch):
     def read_state(alias: str) -> remembered.RecentState:
         asked.append(alias)
         return remembered.RecentState(
-            remembered._target_server(alias),
+            server(),
             "fresh",
             "0-1-9",
             MARIADB,
@@ -32,7 +36,7 @@ def states(monkeypatch):
     monkeypatch.setattr(remembered, "_read_state", read_state)
     monkeypatch.setattr(snapshot, "current_token", lambda alias: "present")
     remembered._recent[REPLICA] = remembered.RecentState(  # noqa: SLF001
-        remembered._target_server(REPLICA),
+        server(),
         "remembered",
         "0-1-5",
         MARIADB,
