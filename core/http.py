@@ -69,6 +69,8 @@ def conditional_response(request: HttpRequest, etag: str, body: bytes) -> HttpRe
     """
     response = HttpResponse(body, content_type=JSON_CONTENT_TYPE)
     response["ETag"] = etag
+    if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MATCH" not in request.META:
+        return response
     # Django's own If-None-Match handling (RFC 9110: weak comparison, "*", 304 keeps the ETag).
     return get_conditional_response(request, etag=etag, response=response) or response
 
