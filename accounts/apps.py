@@ -1,14 +1,17 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Cuentas"
+    verbose_name = _("Cuentas")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_out
+
+        from accounts import metrics  # noqa: F401 - connects the lockout counter to django-axes' signal
 
         user_logged_out.connect(_end_sessions_on_logout, dispatch_uid="accounts.end_sessions_on_logout")
 

@@ -1,4 +1,4 @@
-"""The data tier: routing, read-your-writes, replica health, setup and status of the replicated servers.
+"""The data tier: routing, read-your-writes, replica health, the topology reader, /api/status.
 
 Domain apps use only the names below (replication/interface.py); the modules
 behind them are this package's own. Rooms, users and bookings never live here.
@@ -6,6 +6,7 @@ behind them are this package's own. Rooms, users and bookings never live here.
 
 from replication.interface import (
     StateCache,
+    metrics_collector,
     primary_atomic,
     primary_connection,
     primary_read,
@@ -13,4 +14,12 @@ from replication.interface import (
     use_primary,
 )
 
-__all__ = ["StateCache", "primary_atomic", "primary_connection", "primary_read", "read_route", "use_primary"]
+__all__ = [
+    "StateCache",
+    "metrics_collector",
+    "primary_atomic",
+    "primary_connection",
+    "primary_read",
+    "read_route",
+    "use_primary",
+]

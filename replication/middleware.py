@@ -9,7 +9,7 @@ from typing import Any
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
-from replication import consistency, health, remembered, state
+from replication import consistency, health, metrics, remembered, state
 from replication.health import PRIMARY, REPLICA
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ class ReadRoutingMiddleware:
             response = self.get_response(request)
             if route.wrote:
                 consistency.set_write_position_cookie(response)
+        if request.method in SAFE_METHODS:
+            metrics.count_read(route.alias, route.reason)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -99,14 +101,19 @@ class ReadRoutingMiddleware:
         """
         if not written:
             return True
-        if written == consistency.PIN_TO_PRIMARY:
-            return False
-        try:
-            if remembered.recent_state(REPLICA, written) is not None:
-                return True
-        except (DatabaseError, InterfaceError) as exc:
-            logger.info("could not read the replica's state: %s", exc)
-        return consistency.replica_has_applied(written)
+        applied = written != consistency.PIN_TO_PRIMARY and (
+            _remembered_state_holds(written) or consistency.replica_has_applied(written)
+        )
+        metrics.count_read_your_writes(applied)
+        return applied
+
+
+def _remembered_state_holds(written: str) -> bool:
+    try:
+        return remembered.recent_state(REPLICA, written) is not None
+    except (DatabaseError, InterfaceError) as exc:
+        logger.info("could not read the replica's state: %s", exc)
+        return False
 
 
 def _spy_on_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict) -> Any:
