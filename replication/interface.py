@@ -47,6 +47,35 @@ def use_primary(reason: str = "use-primary") -> Iterator[None]:
             route.alias, route.reason = before
 
 
+def replicas_lagging(timeout: float) -> list[str]:
+    """Wait up to `timeout` seconds for every replica to apply all the primary has written so far.
+
+    Returns the names of the replicas that did not (or could not be asked). A
+    bulk load calls it between batches, so that it goes no faster than the
+    slowest replica applies it and reads never leave a replica for lag.
+    """
+    import MySQLdb
+
+    from replication import servers, sql, topology
+
+    with primary_connection().cursor() as cursor:
+        cursor.execute(sql.primary_gtid_position(health.connection_flavor(state.PRIMARY)))
+        position = cursor.fetchone()[0]
+    primary = topology.current().primary
+    late = []
+    for server in servers.all_servers():
+        if server.name == primary:
+            continue
+        try:
+            if not server.connect(timeout=5).has_applied(position, timeout):
+                late.append(server.name)
+        except (servers.ServerUnreachable, MySQLdb.Error):
+            late.append(server.name)
+        finally:
+            server.close()
+    return late
+
+
 def read_route() -> tuple[str, str]:
     """Where this request's reads go now, and why (for status pages and logs)."""
     route = state.current()

@@ -10,23 +10,32 @@ replica lags (at most REPLICA_MAX_LAG_SECONDS before reads leave it).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
 from accounts.models import User
-from reservas.models import FeedSecret, Reserva
+from reservas.models import LONGEST_BOOKING, FeedSecret, Reserva
+from reservas.selectors import overlapping
 from salas.selectors import sala_get
 
-# A feed shows the recent past and the bookable future.
-PAST_DAYS = 31
+# A feed shows a window: the recent past and the bookable future, never more
+# events than MAX_EVENTS (a busy room's year holds more than that).
+PAST_DAYS = 90
+FUTURE_DAYS = 365
 MAX_EVENTS = 2000
+FEED_CACHE_SECONDS = 600
 _SALT = "reservas.feeds.token"
 
 
@@ -61,24 +70,56 @@ def _user_for(token: str) -> User:
 @require_GET
 def mias_ics(request: HttpRequest, token: str) -> HttpResponse:
     user = _user_for(token)
-    reservas = _upcoming(Reserva.objects.filter(usuario=user))
-    return _calendar(f"Mis reservas ({user.username})", reservas)
+    return _feed(
+        request, f"Mis reservas ({user.username})", Reserva.objects.filter(usuario=user), ("u", user.pk)
+    )
 
 
 @require_GET
 def sala_ics(request: HttpRequest, token: str, codigo: str) -> HttpResponse:
-    _user_for(token)
+    viewer = _user_for(token)
     sala = sala_get(codigo=codigo)
-    return _calendar(f"{sala.nombre} ({sala.codigo})", _upcoming(Reserva.objects.filter(sala=sala)))
+    name = f"{sala.nombre} ({sala.codigo})"
+    # The room's own edits (its name is every event's location) change the feed too.
+    version = ("s", sala.pk, viewer.pk, sala.updated_at.timestamp())
+    return _feed(request, name, Reserva.objects.filter(sala=sala), version)
 
 
-def _upcoming(queryset) -> list[Reserva]:
-    since = timezone.now() - timedelta(days=PAST_DAYS)
-    queryset = queryset.filter(estado=Reserva.Estado.CONFIRMADA, fin__gt=since)
-    return list(queryset.select_related("sala", "usuario").order_by("inicio", "id")[:MAX_EVENTS])
+def _feed(request: HttpRequest, name: str, queryset: QuerySet[Reserva], identity: tuple) -> HttpResponse:
+    """The window's events, answered 304 when the client's copy is current.
+
+    The validator is one aggregate over the window's index range (cancelled
+    bookings included, so that a cancellation changes it); the rendered body is
+    kept in Django's cache under it, as rendering is what a feed costs.
+    """
+    now = timezone.now()
+    desde, hasta = now - timedelta(days=PAST_DAYS), now + timedelta(days=FUTURE_DAYS)
+    in_window = queryset.filter(
+        estado__in=Reserva.Estado.values, inicio__gt=desde - LONGEST_BOOKING, inicio__lt=hasta, fin__gt=desde
+    )
+    stamp = in_window.order_by().aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
+    last = stamp["last"]
+    version = f"{identity}:{stamp['n']}:{stamp['top']}:{last.timestamp() if last else 0}:{name}"
+    etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:32])
+    last_modified = int(last.timestamp()) if last else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        key = f"reservas:feed:{etag}"
+        body = cache.get(key)
+        if body is None:
+            reservas = overlapping(queryset, desde, hasta).select_related("sala", "usuario")
+            body = _calendar(name, list(reservas.order_by("inicio", "id")[:MAX_EVENTS]))
+            cache.set(key, body, FEED_CACHE_SECONDS)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    # Revalidated on each poll: a 304 costs one index-range aggregate.
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
-def _calendar(name: str, reservas: list[Reserva]) -> HttpResponse:
+def _calendar(name: str, reservas: list[Reserva]) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//salas//reservas//ES")
     calendar.add("version", "2.0")
@@ -95,6 +136,4 @@ def _calendar(name: str, reservas: list[Reserva]) -> HttpResponse:
         event.add("description", f"Reservada por {reserva.usuario.username}, {reserva.asistentes} asistentes")
         event.add("status", "CONFIRMED")
         calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=60"
-    return response
+    return calendar.to_ical()
