@@ -18,6 +18,11 @@ from salas.selectors import SalaPage, sala_page_of, sala_queryset
 Confirmada = Reserva.Estado.CONFIRMADA
 # A calendar window never holds more; past it a client asks for a shorter one.
 MAX_LISTED = 2000
+# A room's bookings in time order: the order of reservas_sala_overlap, so read
+# without a sort (a room's confirmed bookings never overlap: inicio decides).
+ROOM_ORDER = ("inicio", "fin", "id")
+# A user's: the order of (usuario, estado, inicio[, id]).
+USER_ORDER = ("inicio", "id")
 
 
 def reserva_get(*, pk: int) -> Reserva:
@@ -64,7 +69,7 @@ def reservas_de_usuario(
         queryset = queryset.filter(inicio__gte=after.inicio).filter(
             Q(inicio__gt=after.inicio) | Q(id__gt=after.id)
         )
-    return _page(queryset.order_by("inicio", "id"), limit)
+    return _page(queryset.order_by(*USER_ORDER), limit)
 
 
 def reservas_pasadas_de_usuario(
@@ -137,7 +142,7 @@ def overlapping(queryset: QuerySet[Reserva], desde: datetime, hasta: datetime | 
 
 
 def _listed(queryset: QuerySet[Reserva]) -> list[Reserva]:
-    return list(queryset.select_related("sala", "usuario").order_by("inicio", "id")[:MAX_LISTED])
+    return list(queryset.select_related("sala", "usuario").order_by(*ROOM_ORDER)[:MAX_LISTED])
 
 
 def _page(queryset: QuerySet[Reserva], limit: int) -> ReservaPage:
