@@ -1,4 +1,4 @@
-"""The data tier: routing, read-your-writes, replica health, setup and status of the replicated servers.
+"""The data tier: routing, read-your-writes, replica health, the topology reader, /api/status.
 
 Domain apps use only the names below (replication/interface.py); the modules
 behind them are this package's own. Rooms, users and bookings never live here.

@@ -1,4 +1,4 @@
-"""What /api/status and replication_status say about high availability.
+"""What /api/status and replication_status say about high availability (read only).
 
 The current primary and the last switchover/failover come from the topology
 record; semi-sync's state from the servers (SHOW GLOBAL STATUS, no privilege
@@ -12,14 +12,38 @@ from typing import Any
 
 from django.db import DatabaseError, connections
 
-from replication import ha_sql, topology
+from replication import topology
 from replication.health import PRIMARY, _Cached, connection_flavor
 from replication.sql import Flavor
 
 
+def semi_sync_status(flavor: Flavor) -> str:
+    return "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'"
+
+
+def semi_sync_variables(flavor: Flavor) -> str:
+    return "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'"
+
+
+def semi_sync_names(flavor: Flavor) -> dict[str, str]:
+    """Flavour-neutral names of the status and variables we show."""
+    source, replica = ("master", "slave") if flavor.is_mariadb else ("source", "replica")
+    return {
+        "source_enabled": f"rpl_semi_sync_{source}_enabled",
+        "source_status": f"Rpl_semi_sync_{source}_status",
+        "source_clients": f"Rpl_semi_sync_{source}_clients",
+        "source_yes_tx": f"Rpl_semi_sync_{source}_yes_tx",
+        "source_no_tx": f"Rpl_semi_sync_{source}_no_tx",
+        "wait_point": f"rpl_semi_sync_{source}_wait_point",
+        "timeout": f"rpl_semi_sync_{source}_timeout",
+        "replica_enabled": f"rpl_semi_sync_{replica}_enabled",
+        "replica_status": f"Rpl_semi_sync_{replica}_status",
+    }
+
+
 def semi_sync_from_rows(flavor: Flavor, rows: dict[str, Any]) -> dict[str, Any]:
     """Flavour-neutral semi-sync state from a name -> value map of status and variables."""
-    names = ha_sql.semi_sync_names(flavor)
+    names = semi_sync_names(flavor)
 
     def get(key: str) -> Any:
         value = rows.get(names[key])
@@ -41,22 +65,12 @@ def semi_sync_from_rows(flavor: Flavor, rows: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def server_semi_sync(server: Any) -> dict[str, Any]:
-    """Semi-sync state of one admin connection (replication.servers.Server)."""
-    rows = {r["Variable_name"]: r["Value"] for r in server.rows(ha_sql.semi_sync_status(server.flavor))}
-    rows |= {r["Variable_name"]: r["Value"] for r in server.rows(ha_sql.semi_sync_variables(server.flavor))}
-    state = semi_sync_from_rows(server.flavor, rows)
-    names = ha_sql.semi_sync_names(server.flavor)
-    state["replica_acknowledges"] = rows.get(names["replica_status"]) == "ON"
-    return state
-
-
 def _check_semi_sync() -> dict[str, Any] | None:
     try:
         flavor = connection_flavor(PRIMARY)
         with connections[PRIMARY].cursor() as cursor:
             rows: dict[str, Any] = {}
-            for statement in (ha_sql.semi_sync_status(flavor), ha_sql.semi_sync_variables(flavor)):
+            for statement in (semi_sync_status(flavor), semi_sync_variables(flavor)):
                 cursor.execute(statement)
                 rows |= dict(cursor.fetchall())
     except DatabaseError:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "replication",
+    "failover",
     "accounts",
     "salas",
     "reservas",
@@ -194,7 +195,7 @@ REPLICATION_SOURCE_PORT = env.int("REPLICATION_SOURCE_PORT", default=3308)
 REPLICATION_USER = env("REPLICATION_USER", default="repl")
 REPLICATION_PASSWORD = env("REPLICATION_PASSWORD", default="")
 
-# --- High availability (replication/topology.py, failover.py, monitor.py) ----
+# --- High availability (replication/topology.py; the failover app) ----------
 # Every database server as name=host:port, as the app reaches it. Empty: taken
 # from REPLICATION_PRIMARY_URL (db1) and REPLICATION_REPLICA_URLS.
 DATABASE_SERVERS = env.dict("DATABASE_SERVERS", default={})

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import MySQLdb
 from django.conf import settings
 
-from replication import gtid, ha_sql, promotion, topology
-from replication.servers import Server, ServerUnreachable, server
+from failover import ha_sql, promotion
+from failover.servers import Server, ServerUnreachable, server
+from replication import gtid, topology
 
 Say = Callable[[str], None]
 

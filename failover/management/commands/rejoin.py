@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication.rejoin import RejoinError, rejoin
-from replication.servers import all_servers
+from failover.rejoin import RejoinError, rejoin
+from failover.servers import all_servers
 
 
 class Command(BaseCommand):

@@ -24,10 +24,11 @@ from collections.abc import Callable
 import MySQLdb
 from django.conf import settings
 
-from replication import ha_sql, promotion, topology
-from replication.servers import Server, ServerUnreachable, all_servers
+from failover import ha_sql, promotion
+from failover.servers import Server, ServerUnreachable, all_servers
+from replication import topology
 
-logger = logging.getLogger("replication.monitor")
+logger = logging.getLogger("failover.monitor")
 
 INTERVAL_SECONDS = 0.5
 

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication import ha_sql, promotion, sql, topology
-from replication.rejoin import transactions_primary_lacks
-from replication.servers import Server, ServerUnreachable, primary_server, replica_servers
+from failover import ha_sql, promotion
+from failover.rejoin import transactions_primary_lacks
+from failover.servers import Server, ServerUnreachable, primary_server, replica_servers
+from replication import ha_status, sql, topology
 
 MARKER_SCHEMA = "salas_replication"
 
@@ -169,10 +170,10 @@ class Command(BaseCommand):
         for replica in replicas:
             replica.execute(ha_sql.semi_sync_source_off(replica.flavor))
             replica.execute(ha_sql.semi_sync_replica_on(replica.flavor))
-            names = ha_sql.semi_sync_names(replica.flavor)
+            names = ha_status.semi_sync_names(replica.flavor)
             status = {
                 row["Variable_name"]: row["Value"]
-                for row in replica.rows(ha_sql.semi_sync_status(replica.flavor))
+                for row in replica.rows(ha_status.semi_sync_status(replica.flavor))
             }
             if on and status.get(names["replica_status"]) != "ON":
                 # The replica side takes effect when the IO thread reconnects.

@@ -1,4 +1,5 @@
-from replication import gtid, rejoin
+from failover import rejoin
+from replication import gtid
 
 
 def test_a_server_holding_nothing_the_primary_lacks_is_pointed_at_it_directly():

@@ -1,9 +1,11 @@
-"""The statements of semi-synchronous replication, promotion and demotion, per flavour.
+"""The statements that change a server's role: semi-sync on/off, promotion, demotion, per flavour.
 
 MariaDB 10.11 has semi-sync built in (rpl_semi_sync_master_* / _slave_*);
 MySQL 8.4 has it as the rpl_semi_sync_source / rpl_semi_sync_replica plugins
 (loaded by mysql/docker/*.cnf), with "source"/"replica" in every name. Plain
 functions of a Flavor, unit-tested without a server, like replication/sql.py.
+The statements that only read semi-sync's state are the data tier's
+(replication/ha_status.py: /api/status shows them).
 """
 
 from __future__ import annotations
@@ -42,30 +44,6 @@ def semi_sync_source_off(flavor: Flavor) -> str:
 def semi_sync_replica_on(flavor: Flavor) -> str:
     """Takes effect when the IO thread (re)connects."""
     return f"SET GLOBAL {_replica(flavor)}_enabled = ON"
-
-
-def semi_sync_status(flavor: Flavor) -> str:
-    return "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'"
-
-
-def semi_sync_variables(flavor: Flavor) -> str:
-    return "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'"
-
-
-def semi_sync_names(flavor: Flavor) -> dict[str, str]:
-    """Flavour-neutral names of the status and variables we show."""
-    source, replica = ("master", "slave") if flavor.is_mariadb else ("source", "replica")
-    return {
-        "source_enabled": f"rpl_semi_sync_{source}_enabled",
-        "source_status": f"Rpl_semi_sync_{source}_status",
-        "source_clients": f"Rpl_semi_sync_{source}_clients",
-        "source_yes_tx": f"Rpl_semi_sync_{source}_yes_tx",
-        "source_no_tx": f"Rpl_semi_sync_{source}_no_tx",
-        "wait_point": f"rpl_semi_sync_{source}_wait_point",
-        "timeout": f"rpl_semi_sync_{source}_timeout",
-        "replica_enabled": f"rpl_semi_sync_{replica}_enabled",
-        "replica_status": f"Rpl_semi_sync_{replica}_status",
-    }
 
 
 def read_only_off(flavor: Flavor) -> list[str]:

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from failover.servers import ServerUnreachable, primary_server, replica_servers, server_semi_sync
 from replication import ha_status, sql
-from replication.servers import ServerUnreachable, primary_server, replica_servers
 
 
 class Command(BaseCommand):
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 flavor=str(primary.flavor),
                 gtid_position=primary.scalar(sql.primary_gtid_position(primary.flavor)),
                 read_only=bool(primary.scalar("SELECT @@GLOBAL.read_only")),
-                semi_sync=ha_status.server_semi_sync(primary),
+                semi_sync=server_semi_sync(primary),
             )
         except (ServerUnreachable, MySQLdb.Error) as exc:
             primary_row["error"] = str(exc)
@@ -78,7 +78,7 @@ class Command(BaseCommand):
                     ),
                     read_only=bool(replica.scalar("SELECT @@GLOBAL.read_only")),
                     last_error=status.last_error or None,
-                    semi_sync_acknowledges=ha_status.server_semi_sync(replica)["replica_acknowledges"],
+                    semi_sync_acknowledges=server_semi_sync(replica)["replica_acknowledges"],
                     healthy=status.healthy
                     and status.seconds_behind is not None
                     and status.seconds_behind <= settings.REPLICA_MAX_LAG_SECONDS + status.sql_delay,

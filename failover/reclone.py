@@ -21,8 +21,9 @@ from urllib.parse import unquote, urlsplit
 import MySQLdb
 from django.conf import settings
 
-from replication import promotion, topology
-from replication.servers import Server, ServerUnreachable, server
+from failover import promotion
+from failover.servers import Server, ServerUnreachable, server
+from replication import topology
 
 Say = Callable[[str], None]
 

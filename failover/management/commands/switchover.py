@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication import promotion
-from replication.servers import all_servers
+from failover import promotion
+from failover.servers import all_servers
 
 
 class Command(BaseCommand):

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import MySQLdb
 from django.conf import settings
 
-from replication import candidates, gtid, ha_sql, sql, topology
-from replication.servers import Server, ServerUnreachable, all_servers
+from failover import candidates, ha_sql
+from failover.servers import Server, ServerUnreachable, all_servers
+from replication import gtid, ha_status, sql, topology
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +104,8 @@ def open_primary(server: Server) -> None:
 
 
 def semi_sync_clients(server: Server) -> int:
-    names = ha_sql.semi_sync_names(server.flavor)
-    rows = {r["Variable_name"]: r["Value"] for r in server.rows(ha_sql.semi_sync_status(server.flavor))}
+    names = ha_status.semi_sync_names(server.flavor)
+    rows = {r["Variable_name"]: r["Value"] for r in server.rows(ha_status.semi_sync_status(server.flavor))}
     return int(rows.get(names["source_clients"]) or 0)
 
 

@@ -1,4 +1,4 @@
-"""manage.py monitor: the failover monitor (replication/monitor.py), run by supervisord."""
+"""manage.py monitor: the failover monitor (failover/monitor.py), run by supervisord."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from replication.monitor import Monitor
+from failover.monitor import Monitor
 
 
 class Command(BaseCommand):

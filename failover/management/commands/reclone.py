@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication.reclone import RecloneError, reclone
-from replication.servers import all_servers
+from failover.reclone import RecloneError, reclone
+from failover.servers import all_servers
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from replication import promotion
-from replication.management.commands.switchover import report
-from replication.servers import all_servers
+from failover import promotion
+from failover.management.commands.switchover import report
+from failover.servers import all_servers
 
 
 class Command(BaseCommand):

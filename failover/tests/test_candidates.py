@@ -1,7 +1,7 @@
 import pytest
 
+from failover.candidates import Candidate, NoSafeCandidate, choose
 from replication import gtid, sql
-from replication.candidates import Candidate, NoSafeCandidate, choose
 
 MARIADB = sql.detect_flavor("10.11.19-MariaDB-0+deb12u1")
 MYSQL = sql.detect_flavor("8.4.3")

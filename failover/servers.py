@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from replication import topology
+from replication.ha_status import semi_sync_from_rows, semi_sync_names, semi_sync_status, semi_sync_variables
 from replication.sql import (
     Flavor,
     ReplicaStatus,
@@ -131,3 +132,13 @@ def primary_server() -> Server:
 def replica_servers() -> list[Server]:
     primary = primary_server().name
     return [s for s in all_servers() if s.name != primary]
+
+
+def server_semi_sync(server: Server) -> dict[str, Any]:
+    """Semi-sync state of one admin connection ."""
+    rows = {r["Variable_name"]: r["Value"] for r in server.rows(semi_sync_status(server.flavor))}
+    rows |= {r["Variable_name"]: r["Value"] for r in server.rows(semi_sync_variables(server.flavor))}
+    state = semi_sync_from_rows(server.flavor, rows)
+    names = semi_sync_names(server.flavor)
+    state["replica_acknowledges"] = rows.get(names["replica_status"]) == "ON"
+    return state
