@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from replication import health, snapshot, state
+from replication import health, snapshot, sql, state, topology
 
 T = TypeVar("T")
 
@@ -52,27 +52,36 @@ def replicas_lagging(timeout: float) -> list[str]:
 
     Returns the names of the replicas that did not (or could not be asked). A
     bulk load calls it between batches, so that it goes no faster than the
-    slowest replica applies it and reads never leave a replica for lag.
+    slowest replica applies it and reads never leave a replica for lag. Each
+    replica is asked over a short connection with the primary alias's account.
     """
     import MySQLdb
 
-    from replication import servers, sql, topology
-
-    with primary_connection().cursor() as cursor:
-        cursor.execute(sql.primary_gtid_position(health.connection_flavor(state.PRIMARY)))
+    primary = connections[state.PRIMARY]
+    flavor = health.connection_flavor(state.PRIMARY)
+    with primary.cursor() as cursor:
+        cursor.execute(sql.primary_gtid_position(flavor))
         position = cursor.fetchone()[0]
-    primary = topology.current().primary
     late = []
-    for server in servers.all_servers():
-        if server.name == primary:
+    for name, address in topology.server_addresses().items():
+        if name == topology.current().primary:
+            continue
+        params = {**primary.get_connection_params(), "host": address.host, "port": address.port}
+        params["read_timeout"] = int(timeout) + 5
+        try:
+            connection = MySQLdb.connect(**params)
+        except MySQLdb.Error:
+            late.append(name)
             continue
         try:
-            if not server.connect(timeout=5).has_applied(position, timeout):
-                late.append(server.name)
-        except (servers.ServerUnreachable, MySQLdb.Error):
-            late.append(server.name)
+            with connection.cursor() as cursor:
+                cursor.execute(sql.wait_for_gtid(flavor), [position, timeout])
+                if cursor.fetchone()[0] != 0:
+                    late.append(name)
+        except MySQLdb.Error:
+            late.append(name)
         finally:
-            server.close()
+            connection.close()
     return late
 
 
