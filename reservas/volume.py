@@ -148,8 +148,8 @@ def _rooms(owner: User, count: int, say: Say) -> int:
 
 
 def _busy_bookings(busy_id: int, heavy: User, budget: int, say: Say) -> int:
-    """Half-hourly bookings of the busy room, BUSY_DAYS back and ahead (at most a tenth of the budget)."""
-    count = min(BUSY_DAYS * 2 * 48, budget // 10)
+    """Half-hourly bookings of the busy room, BUSY_DAYS back and ahead (at most half the budget)."""
+    count = min(BUSY_DAYS * 2 * 48, budget // 2)
     start = _hour(datetime.now(UTC)) - timedelta(days=BUSY_DAYS)
     if count:
         _execute(
