@@ -6,6 +6,7 @@ behind them are this package's own. Rooms, users and bookings never live here.
 
 from replication.interface import (
     StateCache,
+    metrics_collector,
     primary_atomic,
     primary_connection,
     read_route,
@@ -15,6 +16,7 @@ from replication.interface import (
 
 __all__ = [
     "StateCache",
+    "metrics_collector",
     "primary_atomic",
     "primary_connection",
     "read_route",

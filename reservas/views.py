@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.http import AuthenticatedHttpRequest
+from core.http import AuthenticatedHttpRequest, is_conflict
 from core.views import error_response
 from reservas import feeds, params, selectors, services
 from reservas.forms import BuscarForm, ReservaForm
@@ -54,6 +54,10 @@ def sala_page_context(
         form = ReservaForm(initial={"asistentes": 1, **initial})
     return {
         "sala": sala,
+        # Bookings shown as "Ocupado", without title or booker, to this viewer.
+        "ocultas": {
+            r.pk for r in reservas if not selectors.reserva_shows_details(viewer=request.user, reserva=r)
+        },
         "can_manage": sala_can_manage(user=request.user, sala=sala),
         "days": days,
         "semana": monday,
@@ -61,6 +65,7 @@ def sala_page_context(
         "semana_siguiente": monday + timedelta(days=7),
         "reserva_form": form,
         "conflictos": conflictos or [],
+        "feed_url": feeds.feed_url(request, request.user, sala=sala),
     }
 
 
@@ -79,6 +84,7 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
             "inicio": form.inicio(),
             "fin": form.fin(),
             "asistentes": form.cleaned_data["asistentes"],
+            "privada": form.cleaned_data["privada"],
         }
         try:
             repeticion = form.repeticion()
@@ -92,6 +98,7 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
             status = 409
         except ValidationError as exc:
             _add_errors(form, exc)
+            status = 409 if is_conflict(exc) else 400
         else:
             messages.success(
                 request,

@@ -19,8 +19,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reservas', '0001_initial'),
-        ('salas', '0003_capacidad_index'),
+        ('reservas', '0002_reserva_privada'),
+        ('salas', '0004_capacidad_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

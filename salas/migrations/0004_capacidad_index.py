@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('salas', '0002_newest_first_by_id'),
+        ('salas', '0003_sala_privada'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
