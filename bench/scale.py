@@ -85,7 +85,9 @@ def endpoints(api: Api) -> list[tuple[str, str, tuple[str, ...]]]:
     feed = api.get("/reserva/ical")
     expect(feed, 200, "GET /reserva/ical")
     feed_path = "/" + feed.json()["ical"].split("/", 3)[3]
-    room_feed = feed_path.replace("/mias.ics", f"/sala/{BUSY}.ics")
+    room = api.get(f"/reserva/ical?sala={BUSY}")
+    expect(room, 200, f"GET /reserva/ical?sala={BUSY}")
+    room_feed = "/" + room.json()["ical"].split("/", 3)[3]
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     window = (
         f"inicio={tomorrow:%Y-%m-%dT%H:%M}%2B00:00&fin={tomorrow + timedelta(hours=2):%Y-%m-%dT%H:%M}%2B00:00"

@@ -136,9 +136,9 @@ def test_a_booking_conflict_reads_only_the_neighbours(loaded):
 @pytest.mark.django_db
 def test_feeds_read_a_window_and_revalidate_cheaply(loaded):
     heavy, busy = loaded["heavy"], loaded["busy"]
-    token = feeds.feed_token(heavy)
     client = Client()
-    for path in (f"/ical/{token}/mias.ics", f"/ical/{token}/sala/{busy.codigo}.ics"):
+    mine, room = feeds.feed_token(heavy), feeds.feed_token(heavy, sala=busy)
+    for path in (f"/ical/{mine}/mias.ics", f"/ical/{room}/sala/{busy.codigo}.ics"):
         plans = _analysed(lambda path=path: client.get(path))
         _assert_bounded(plans, limit=feeds.MAX_EVENTS + 100)
         etag = client.get(path)["ETag"]
