@@ -7,6 +7,7 @@ environment variables, optionally loaded from a git-ignored `.env`.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    # django-ninja: its Swagger UI files (static) and docs template for /api/docs.
+    "ninja",
     "core",
     "replication",
     "failover",
@@ -118,14 +121,42 @@ def _database(url: str) -> dict:
     return config
 
 
-_PRIMARY_URL = env(
-    "DATABASE_URL",
-    # Local development default, only with DJANGO_DEBUG=1.
-    default="mysql://salas:salas-dev@127.0.0.1:3308/salas" if DEBUG else "",
-)
+def _with_password(url: str, variable: str) -> str:
+    """`url` with the password held in `variable` when the URL names a user but no password.
+
+    .env keeps each password once (make up generates them; rotation changes one line);
+    a URL that carries its own password (Docker Compose builds them) is left as it is.
+    """
+    parts = urlsplit(url)
+    if not url or not parts.username or parts.password is not None:
+        return url
+    password = env(variable, default="")
+    if not password:
+        raise ImproperlyConfigured(
+            f"{variable} is not set (make up or `python3 -m cluster env` generates it)"
+        )
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{userinfo}:{quote(password, safe='')}@{hostport}").geturl()
+
+
+# Which account `default` logs in as: the app's (DML only) or, for `manage.py migrate`
+# alone, the schema owner's (DDL): DATABASE_ACCOUNT=migrate (make up's migrate step
+# and docker/migrate.sh set it). The app never holds CREATE/ALTER/DROP at run time.
+DATABASE_ACCOUNT = env("DATABASE_ACCOUNT", default="app")
+if DATABASE_ACCOUNT not in {"app", "migrate"}:
+    raise ImproperlyConfigured("DATABASE_ACCOUNT must be 'app' or 'migrate'")
+# The schema owner's URL; setup_replication creates that account on the primary.
+MIGRATE_DATABASE_URL = _with_password(env("MIGRATE_DATABASE_URL", default=""), "DB_MIGRATE_PASSWORD")
+if DATABASE_ACCOUNT == "migrate":
+    _PRIMARY_URL = MIGRATE_DATABASE_URL
+else:
+    _PRIMARY_URL = _with_password(env("DATABASE_URL", default=""), "DB_APP_PASSWORD")
 if not _PRIMARY_URL:
-    raise ImproperlyConfigured("DATABASE_URL is not set (see .env.example; make up writes .env).")
-_REPLICA_URL = env("REPLICA_DATABASE_URL", default="")
+    raise ImproperlyConfigured(
+        f"{'MIGRATE_DATABASE_URL' if DATABASE_ACCOUNT == 'migrate' else 'DATABASE_URL'} is not set "
+        "(see .env.example; make up writes .env)."
+    )
+_REPLICA_URL = _with_password(env("REPLICA_DATABASE_URL", default=""), "DB_APP_PASSWORD")
 
 # The server this node reads (node i reads server i, whatever its role after a
 # switchover or failover). Set, both aliases follow the topology (see below).
@@ -192,8 +223,11 @@ RESERVA_MAX_HOURS_PER_WEEK = env.int("RESERVA_MAX_HOURS_PER_WEEK", default=40)
 # Administrative connections (not the app user): the primary and each replica,
 # as `name=url` pairs. The source host/port is the primary as the replicas see
 # it (127.0.0.1:3308 locally, db1:3306 under Docker Compose).
-REPLICATION_PRIMARY_URL = env("REPLICATION_PRIMARY_URL", default="")
-REPLICATION_REPLICA_URLS = env.dict("REPLICATION_REPLICA_URLS", default={})
+REPLICATION_PRIMARY_URL = _with_password(env("REPLICATION_PRIMARY_URL", default=""), "DB_ADMIN_PASSWORD")
+REPLICATION_REPLICA_URLS = {
+    name: _with_password(url, "DB_ADMIN_PASSWORD")
+    for name, url in env.dict("REPLICATION_REPLICA_URLS", default={}).items()
+}
 REPLICATION_SOURCE_HOST = env("REPLICATION_SOURCE_HOST", default="127.0.0.1")
 REPLICATION_SOURCE_PORT = env.int("REPLICATION_SOURCE_PORT", default=3308)
 REPLICATION_USER = env("REPLICATION_USER", default="repl")
@@ -223,11 +257,13 @@ SERVER_CONTROL_COMMAND = env(
 )
 
 # The Django admin account `manage.py ensure_admin` creates (make up runs it).
-# With no password, one is generated and printed once.
+# With no password, one is generated and written once to `password_file` (0600),
+# never to a log: the command prints only the file's path.
 BOOTSTRAP_ADMIN = {
     "username": env("DJANGO_ADMIN_USERNAME", default="admin"),
     "email": env("DJANGO_ADMIN_EMAIL", default="admin@example.com"),
     "password": env("DJANGO_ADMIN_PASSWORD", default=""),
+    "password_file": env("DJANGO_ADMIN_PASSWORD_FILE", default=str(BASE_DIR / ".state" / "admin-password")),
 }
 
 # --- Auth ----------------------------------------------------------------------
