@@ -329,8 +329,12 @@ AXES_DISABLE_ACCESS_LOG = True
 # --- Mail (password reset) ---------------------------------------------------------
 # EMAIL_URL as django-environ reads it: smtp://user:password@host:25,
 # smtp+tls://...:587, smtp+ssl://...:465; `make up` points the nodes at
-# smtp://127.0.0.1:8025 (README). Without one, mail is written to the node's log.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# smtp://127.0.0.1:8025 (README). Unset, mail is printed to the log only with DEBUG on
+# (a reset link is a secret: no log that persists may hold it); otherwise there is no
+# mail, and a password reset answers 503 saying so.
+EMAIL_URL = env("EMAIL_URL", default="consolemail://" if DEBUG else "")
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="salas <no-reply@localhost>")
 # A mail server that does not answer must not hold a worker long.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
