@@ -7,6 +7,7 @@ environment variables, optionally loaded from a git-ignored `.env`.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -52,12 +53,9 @@ INSTALLED_APPS = [
     "accounts",
     "salas",
     "reservas",
-    "fastpath",
 ]
 
 MIDDLEWARE = [
-    # First: answers GET /sala/all and POST /sala/create itself when that changes nothing.
-    "fastpath.middleware.FastPathMiddleware",
     "core.middleware.NodeHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -67,13 +65,18 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, the session's user remembered for a bounded time.
+    "accounts.middleware.SessionUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salas_project.urls"
+# Only the benchmark's own gunicorn tier sets this (bench/floor.py): the project's URLs plus
+# a minimal view to measure Django's own cost against (bench/minimal_view.py).
+if env.bool("BENCH_VIEWS", default=False):
+    ROOT_URLCONF = "bench.minimal_view"
 
 TEMPLATES = [
     {
@@ -120,14 +123,42 @@ def _database(url: str) -> dict:
     return config
 
 
-_PRIMARY_URL = env(
-    "DATABASE_URL",
-    # Local development default, only with DJANGO_DEBUG=1.
-    default="mysql://salas:salas-dev@127.0.0.1:3308/salas" if DEBUG else "",
-)
+def _with_password(url: str, variable: str) -> str:
+    """`url` with the password held in `variable` when the URL names a user but no password.
+
+    .env keeps each password once (make up generates them; rotation changes one line);
+    a URL that carries its own password (Docker Compose builds them) is left as it is.
+    """
+    parts = urlsplit(url)
+    if not url or not parts.username or parts.password is not None:
+        return url
+    password = env(variable, default="")
+    if not password:
+        raise ImproperlyConfigured(
+            f"{variable} is not set (make up or `python3 -m cluster env` generates it)"
+        )
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{userinfo}:{quote(password, safe='')}@{hostport}").geturl()
+
+
+# Which account `default` logs in as: the app's (DML only) or, for `manage.py migrate`
+# alone, the schema owner's (DDL): DATABASE_ACCOUNT=migrate (make up's migrate step
+# and docker/migrate.sh set it). The app never holds CREATE/ALTER/DROP at run time.
+DATABASE_ACCOUNT = env("DATABASE_ACCOUNT", default="app")
+if DATABASE_ACCOUNT not in {"app", "migrate"}:
+    raise ImproperlyConfigured("DATABASE_ACCOUNT must be 'app' or 'migrate'")
+# The schema owner's URL; setup_replication creates that account on the primary.
+MIGRATE_DATABASE_URL = _with_password(env("MIGRATE_DATABASE_URL", default=""), "DB_MIGRATE_PASSWORD")
+if DATABASE_ACCOUNT == "migrate":
+    _PRIMARY_URL = MIGRATE_DATABASE_URL
+else:
+    _PRIMARY_URL = _with_password(env("DATABASE_URL", default=""), "DB_APP_PASSWORD")
 if not _PRIMARY_URL:
-    raise ImproperlyConfigured("DATABASE_URL is not set (see .env.example; make up writes .env).")
-_REPLICA_URL = env("REPLICA_DATABASE_URL", default="")
+    raise ImproperlyConfigured(
+        f"{'MIGRATE_DATABASE_URL' if DATABASE_ACCOUNT == 'migrate' else 'DATABASE_URL'} is not set "
+        "(see .env.example; make up writes .env)."
+    )
+_REPLICA_URL = _with_password(env("REPLICA_DATABASE_URL", default=""), "DB_APP_PASSWORD")
 
 # The server this node reads (node i reads server i, whatever its role after a
 # switchover or failover). Set, both aliases follow the topology (see below).
@@ -174,11 +205,20 @@ READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", defau
 # a reader who has not written may see a page this much older than the server;
 # a reader who wrote is always shown its write (replication.remembered.recent_state).
 STATE_RECHECK_SECONDS = env.float("STATE_RECHECK_SECONDS", default=0.05)
-# Answer GET /sala/all in the first middleware when that changes nothing
-# (fastpath/). Off: every request goes through all of Django.
-ROOM_LIST_FAST_LANE = env.bool("ROOM_LIST_FAST_LANE", default=True)
-# The same for POST /sala/create.
-ROOM_CREATE_FAST_LANE = env.bool("ROOM_CREATE_FAST_LANE", default=True)
+
+# --- Cache ------------------------------------------------------------------------
+# Hot reads (replication.StateCache: the room list) are cached per worker process, each
+# entry keyed by the database state it was read from, so entries never go stale, they
+# just stop being asked for; the size limit bounds a worker's memory (a 100-room page is
+# ~18 KB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "salas",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 256},
+    }
+}
 
 # --- Bookings (reservas) ----------------------------------------------------------
 # Shortest and longest booking, and how far ahead one may be made.
@@ -194,8 +234,11 @@ RESERVA_MAX_HOURS_PER_WEEK = env.int("RESERVA_MAX_HOURS_PER_WEEK", default=40)
 # Administrative connections (not the app user): the primary and each replica,
 # as `name=url` pairs. The source host/port is the primary as the replicas see
 # it (127.0.0.1:3308 locally, db1:3306 under Docker Compose).
-REPLICATION_PRIMARY_URL = env("REPLICATION_PRIMARY_URL", default="")
-REPLICATION_REPLICA_URLS = env.dict("REPLICATION_REPLICA_URLS", default={})
+REPLICATION_PRIMARY_URL = _with_password(env("REPLICATION_PRIMARY_URL", default=""), "DB_ADMIN_PASSWORD")
+REPLICATION_REPLICA_URLS = {
+    name: _with_password(url, "DB_ADMIN_PASSWORD")
+    for name, url in env.dict("REPLICATION_REPLICA_URLS", default={}).items()
+}
 REPLICATION_SOURCE_HOST = env("REPLICATION_SOURCE_HOST", default="127.0.0.1")
 REPLICATION_SOURCE_PORT = env.int("REPLICATION_SOURCE_PORT", default=3308)
 REPLICATION_USER = env("REPLICATION_USER", default="repl")
@@ -225,11 +268,13 @@ SERVER_CONTROL_COMMAND = env(
 )
 
 # The Django admin account `manage.py ensure_admin` creates (make up runs it).
-# With no password, one is generated and printed once.
+# With no password, one is generated and written once to `password_file` (0600),
+# never to a log: the command prints only the file's path.
 BOOTSTRAP_ADMIN = {
     "username": env("DJANGO_ADMIN_USERNAME", default="admin"),
     "email": env("DJANGO_ADMIN_EMAIL", default="admin@example.com"),
     "password": env("DJANGO_ADMIN_PASSWORD", default=""),
+    "password_file": env("DJANGO_ADMIN_PASSWORD_FILE", default=str(BASE_DIR / ".state" / "admin-password")),
 }
 
 # --- Auth ----------------------------------------------------------------------
@@ -255,6 +300,10 @@ SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# How long a node reuses its verdict on a session's user (read from the primary) before
+# reading it again: the bound within which a logout, a password change or a deactivation
+# is honoured on every node (accounts/sessions.py).
+SESSION_USER_CACHE_SECONDS = env.float("SESSION_USER_CACHE_SECONDS", default=1.0)
 CSRF_COOKIE_SAMESITE = "Lax"
 # Reject CSRF failures with our own JSON/HTML shape.
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"

@@ -65,8 +65,8 @@ class Database:
         return MySQLdb.connect(
             host=topology.HOST,
             port=self.port,
-            user=env.get("DB_ADMIN_USER", "salas_admin"),
-            password=env.get("DB_ADMIN_PASSWORD", "salas-admin-dev"),
+            user=env["DB_ADMIN_USER"],
+            password=env["DB_ADMIN_PASSWORD"],
             connect_timeout=3,
             autocommit=True,
             charset="utf8mb4",
