@@ -21,7 +21,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs env rotate-secret reload down clean lint migrations-check test loadtest bench chaos
+.PHONY: help deps deps-test up status start stop restart logs env rotate-secret reload down clean lint migrations-check test loadtest bench chaos messages metrics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -92,3 +92,10 @@ bench: ## benchmark through nginx (wrk + Locust, SQL per request, RSS); BENCH_AR
 
 chaos: ## failover under load (write gap, lost and failed writes) and creates/s with semi-sync on vs off
 	$(VENV_BIN)/python bench/chaos.py $(CHAOS_ARGS)
+
+messages: ## refresh locale/en/LC_MESSAGES/django.po from the sources (then translate the new msgids)
+	$(LINT_ENV) $(VENV_BIN)/python manage.py makemessages --locale=en --no-location --ignore=".*" --ignore=staticfiles
+
+metrics: ## scrape GET /metrics on each node (Prometheus text; loopback only, nginx does not serve it)
+	@for url in $$($(PYTHON) -c "from cluster.topology import APPS; print(' '.join(a.url for a in APPS))"); do \
+		echo "# --- $$url/metrics"; curl -fsS "$$url/metrics" || exit 1; done

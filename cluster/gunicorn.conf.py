@@ -25,6 +25,8 @@ the old ones gracefully, so no request is dropped.
 """
 
 import os
+import shutil
+import tempfile
 
 _node = os.environ.get("NODE_NAME", "local")
 
@@ -42,13 +44,10 @@ graceful_timeout = 20
 # connections first (see nginx/nginx.conf.template).
 keepalive = 5
 # Recycle workers now and then (bounds slow leaks); the jitter stops all six from
-# restarting at the same moment. A restart costs ~0.5 s of CPU (Django reloads).
-# Count-based, so the right number follows the request rate: at 1000 the bench saw 13
-# restarts in 10 s, a third of the CPU; at 50,000, once most list requests were
-# answered from memory (~1,000 req/s per worker), 1-5 restarts per 10-s reader run,
-# up to an eighth of both cores, with a p99 of 70 ms in the run that had two. One
-# worker's memory in-process stays flat (57.1 -> 58.4 MiB, level from ~700,000 requests
-# on; every memo is bounded, in bytes or entries), so a worker at full load now lives ~17 minutes.
+# restarting at the same moment. A restart costs ~0.5 s of CPU (Django reloads), so the
+# count is high: at saturation a low one spent a visible share of both cores on restarts
+# (the README's benchmark history), while a worker's memory stays flat (every per-process
+# cache is bounded: settings.CACHES, core.memo).
 max_requests = 1_000_000
 max_requests_jitter = 100_000
 
@@ -75,3 +74,20 @@ access_log_format = f'%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss node={_node} rid=%(
 # under Docker). None by default: a local process on a node's port cannot claim HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+
+# GET /metrics (core/metrics.py): prometheus_client's multiprocess mode. Each worker
+# writes its counters to files in this dir and a scrape sums them, so the figures are
+# the node's, whichever worker answers. One fresh dir per gunicorn master (a restart
+# starts from zero; nodes and checkouts never share one); HUP keeps it, so counters
+# survive a graceful reload. A dir given in the environment is used as it is.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix=f"salas-metrics-{_node}-", dir=worker_tmp_dir
+    )
+    os.environ["SALAS_METRICS_DIR_MADE"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_exit(server):
+    made = os.environ.get("SALAS_METRICS_DIR_MADE")
+    if made:
+        shutil.rmtree(made, ignore_errors=True)

@@ -28,6 +28,8 @@ BASE_PACKAGES = (
     "libc6-dev",
     # TLS=1: the self-signed certificate make up creates (cluster/tls.py).
     "openssl",
+    # msgfmt: compilemessages builds the English catalogue (locale/en) at `make up`.
+    "gettext",
 )
 # Debian's own python3 splits venv and headers into packages of their own.
 DEBIAN_PYTHON_PACKAGES = ("python3-venv", "python3-dev")

@@ -25,6 +25,9 @@ DJANGO_COMMANDS = (
     ("setup_replication",),
     ("migrate", "--noinput"),
     ("collectstatic", "--noinput"),
+    # locale/*/LC_MESSAGES/django.mo from the .po files (not committed); hidden dirs such as
+    # .venv and .state hold other projects' catalogues and are skipped.
+    ("compilemessages", "--ignore=.*", "--ignore=staticfiles"),
     ("ensure_admin",),
     ("seed_demo",),
 )

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReservasConfig(AppConfig):
     name = "reservas"
-    verbose_name = "Reservas"
+    verbose_name = _("Reservas")
 
     def ready(self) -> None:
         from accounts.signals import password_changed

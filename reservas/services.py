@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from replication import primary_atomic
+from reservas.metrics import count_bookings
 from reservas.models import TITULO_MAX, Reserva
 from reservas.recurrence import Repeticion, Slot, expand
 from salas.models import Sala
@@ -186,6 +187,7 @@ def _book(
             else:
                 free.append(slot)
         if resultado.omitidas and not omitir_conflictos:
+            count_bookings(created=0, conflicts=len(resultado.omitidas))
             raise ReservaConflicto(resultado.omitidas)
         if not usuario.is_staff:
             _check_user_limits(usuario=usuario, slots=free)
@@ -209,6 +211,7 @@ def _book(
         for row in rows:
             row.sala = locked
         resultado.creadas = rows
+    count_bookings(created=len(rows), conflicts=len(resultado.omitidas))
     return resultado
 
 
