@@ -8,7 +8,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-from cluster import monitor
+from cluster import monitor, tls
 from cluster.console import ClusterError
 from cluster.envfile import replica_url
 from cluster.layout import NGINX_USER, Layout
@@ -69,8 +69,9 @@ def _nginx_config(values: dict[str, str], upstreams: list[str]) -> str:
     return GENERATED.format(source=shown(NGINX_TEMPLATE)) + render(NGINX_TEMPLATE, values)
 
 
-def nginx_config(layout: Layout) -> str:
+def nginx_config(layout: Layout, env: dict[str, str]) -> str:
     values = {
+        **tls.nginx_values(env),
         "SALAS_NGINX_USER": NGINX_USER,
         "SALAS_LISTEN": f"{HOST}:{NGINX_PORT}",
         "SALAS_RUN_DIR": str(layout.nginx_dir),
@@ -116,6 +117,9 @@ def container_configs(directory: Path, frontend_prefix: str = "172.30.84") -> li
         for db in DATABASES
     }
     nginx_values = {
+        # No TLS in the image: it ends in front of the published port, if anywhere.
+        **tls.nginx_values({}),
+        "SALAS_TLS_PROXIES": "",
         "SALAS_NGINX_USER": "www-data",
         "SALAS_LISTEN": str(NGINX_PORT),
         "SALAS_RUN_DIR": "/run/nginx",
