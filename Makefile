@@ -21,7 +21,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs env rotate-secret reload down clean lint migrations-check test loadtest bench chaos messages metrics
+.PHONY: compose-up compose-test compose-down help deps deps-test up status start stop restart logs env rotate-secret reload down clean lint migrations-check test loadtest bench chaos messages metrics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -100,3 +100,15 @@ messages: ## refresh locale/en/LC_MESSAGES/django.po from the sources (then tran
 metrics: ## scrape GET /metrics on each node (Prometheus text; loopback only, nginx does not serve it)
 	@for url in $$($(PYTHON) -c "from cluster.topology import APPS; print(' '.join(a.url for a in APPS))"); do \
 		echo "# --- $$url/metrics"; curl -fsS "$$url/metrics" || exit 1; done
+
+# --- the same system in containers (docker-compose.yml; README "With Docker") -----------
+# compose-up: DB_PORTS=1 also publishes db1-db3 on 127.0.0.1:3308-3310.
+# compose-down: VOLUMES=1 also drops the databases' volumes.
+compose-up: ## Docker: .env, engine (installed/started if needed), base image, build, up; nginx on :8084
+	$(CLUSTER) compose-up $(if $(DB_PORTS),--db-ports)
+
+compose-test: ## Docker: compose-up with the databases published, then the compose suite (tests/compose)
+	$(CLUSTER) compose-test $(PYTEST_ARGS)
+
+compose-down: ## Docker: stop and remove the containers, then the dockerd compose-up started
+	$(CLUSTER) compose-down $(if $(VOLUMES),--volumes)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
 import cluster
+from cluster import compose
 from cluster.console import ClusterError, Progress, report_failure, say
 from cluster.envfile import read_env, require
 from cluster.layout import load_layout, relocation_dir
@@ -181,6 +182,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     deps.add_argument("--test", action="store_true", help="also chromium, docker-compose")
     deps.set_defaults(handler=cmd_deps)
     commands.add_parser("pytest", help="pytest against the cluster (args passed on)")
+    compose_up = commands.add_parser("compose-up", help="the same system in containers (docker-compose.yml)")
+    compose_up.add_argument("--db-ports", action="store_true", help="also publish db1-db3 on 3308-3310")
+    compose_up.set_defaults(handler=lambda args: compose.cmd_compose_up(args.db_ports))
+    compose_down = commands.add_parser(
+        "compose-down", help="stop the containers and the dockerd compose-up started"
+    )
+    compose_down.add_argument("--volumes", "-v", action="store_true", help="drop the data volumes too")
+    compose_down.set_defaults(handler=lambda args: compose.cmd_compose_down(args.volumes))
+    commands.add_parser("compose-test", help="compose-up, then the compose suite (args passed on to pytest)")
     return parser.parse_args(argv)
 
 
@@ -189,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["pytest"]:
             return run_pytest(argv[1:])
+        if argv[:1] == ["compose-test"]:
+            return compose.cmd_compose_test(argv[1:])
         args = parse_args(argv)
         return args.handler(args)
     except ClusterError as error:

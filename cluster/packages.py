@@ -81,7 +81,12 @@ def services_not_started() -> Iterator[None]:
 
 
 def ensure_packages(with_tests: bool) -> str:
-    missing = missing_packages(wanted_packages(with_tests))
+    return install_missing(wanted_packages(with_tests))
+
+
+def install_missing(names: Sequence[str]) -> str:
+    """apt-get install those of `names` that are not installed yet."""
+    missing = missing_packages(names)
     if not missing:
         return "all present"
     require_root("installing OS packages")

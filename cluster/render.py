@@ -37,21 +37,36 @@ def render(template: Path, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
-def mysql_config(layout: Layout, db: Database) -> str:
-    values = {
-        "NAME": db.name,
-        "SERVER_ID": str(db.server_id),
-        "PORT": str(db.port),
-        "BIND_ADDRESS": HOST,
-        "DATADIR": str(layout.datadir(db)),
-        "SOCKET": str(layout.socket(db)),
-        "PID_FILE": str(layout.db_pid(db)),
-        "TMPDIR": str(layout.db_tmp(db)),
-    }
+def _mysql_config(db: Database, values: dict[str, str]) -> str:
+    values = {"NAME": db.name, "SERVER_ID": str(db.server_id), **values}
     text = render(MYSQL_TEMPLATES / "mysqld.cnf.template", values)
     if db.replica:
         text += render(MYSQL_TEMPLATES / "replica.cnf.template", values)
     return GENERATED.format(source="mysql/local/*.cnf.template") + text
+
+
+def mysql_config(layout: Layout, db: Database) -> str:
+    return _mysql_config(
+        db,
+        {
+            "PORT": str(db.port),
+            "BIND_ADDRESS": HOST,
+            "REPORT_HOST": HOST,
+            "DATADIR": str(layout.datadir(db)),
+            "SOCKET": str(layout.socket(db)),
+            "PID_FILE": str(layout.db_pid(db)),
+            "TMPDIR": str(layout.db_tmp(db)),
+        },
+    )
+
+
+def _nginx_config(values: dict[str, str], upstreams: list[str]) -> str:
+    values = {
+        **values,
+        "SALAS_ERROR_LOG": "stderr",
+        **{f"SALAS_UPSTREAM_{index}": address for index, address in enumerate(upstreams, start=1)},
+    }
+    return GENERATED.format(source=shown(NGINX_TEMPLATE)) + render(NGINX_TEMPLATE, values)
 
 
 def nginx_config(layout: Layout, env: dict[str, str]) -> str:
@@ -60,17 +75,63 @@ def nginx_config(layout: Layout, env: dict[str, str]) -> str:
         "SALAS_NGINX_USER": NGINX_USER,
         "SALAS_LISTEN": f"{HOST}:{NGINX_PORT}",
         "SALAS_RUN_DIR": str(layout.nginx_dir),
-        "SALAS_ERROR_LOG": "stderr",
         # A file nginx writes itself, in buffered blocks: through supervisord's pipe
         # every request cost a write, a read and a write again.
         "SALAS_ACCESS_LOG": str(LOGS / "nginx-access.log"),
         "SALAS_STATIC_ROOT": str(layout.static_root),
+        "SALAS_OPERATOR_ADDRESS": HOST,
     }
-    for index, app in enumerate(APPS, start=1):
-        # A unix socket spares both sides the loopback TCP stack: measured on
-        # this machine, 5-20 % more requests per second through nginx.
-        values[f"SALAS_UPSTREAM_{index}"] = f"unix:{layout.app_socket(app)}"
-    return GENERATED.format(source=shown(NGINX_TEMPLATE)) + render(NGINX_TEMPLATE, values)
+    # A unix socket spares both sides the loopback TCP stack: measured on this
+    # machine, 5-20 % more requests per second through nginx.
+    return _nginx_config(values, [f"unix:{layout.app_socket(app)}" for app in APPS])
+
+
+# --- the same servers in containers (the Dockerfile's `configs` stage) ---------------
+# Paths inside the images: the MariaDB image's data volume and socket dir, the nginx
+# image's run dir and the static files baked into it.
+CONTAINER_DB_PORT = 3306
+CONTAINER_APP_PORT = 8000
+
+
+def container_configs(directory: Path, frontend_prefix: str = "172.30.84") -> list[Path]:
+    """dbN.cnf for each server and nginx.conf, as the containers of docker-compose.yml use them.
+
+    `frontend_prefix` is docker-compose.yml's SALAS_FRONTEND_PREFIX: the host's own
+    connections to the published ports come from that network's gateway (.1).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        f"{db.name}.cnf": _mysql_config(
+            db,
+            {
+                "PORT": str(CONTAINER_DB_PORT),
+                "BIND_ADDRESS": "0.0.0.0",
+                # How replicas and the failover code name it: the compose service name.
+                "REPORT_HOST": db.name,
+                "DATADIR": "/var/lib/mysql",
+                "SOCKET": "/run/mysqld/mysqld.sock",
+                "PID_FILE": "/run/mysqld/mysqld.pid",
+                "TMPDIR": "/tmp",
+            },
+        )
+        for db in DATABASES
+    }
+    nginx_values = {
+        # No TLS in the image: it ends in front of the published port, if anywhere.
+        **tls.nginx_values({}),
+        "SALAS_TLS_PROXIES": "",
+        "SALAS_NGINX_USER": "www-data",
+        "SALAS_LISTEN": str(NGINX_PORT),
+        "SALAS_RUN_DIR": "/run/nginx",
+        "SALAS_ACCESS_LOG": "/dev/stdout",
+        "SALAS_STATIC_ROOT": "/srv/staticfiles",
+        "SALAS_OPERATOR_ADDRESS": f"{frontend_prefix}.1",
+    }
+    upstreams = [f"{app.name}:{CONTAINER_APP_PORT}" for app in APPS]
+    files["nginx.conf"] = _nginx_config(nginx_values, upstreams)
+    for name, text in files.items():
+        (directory / name).write_text(text)
+    return [directory / name for name in files]
 
 
 def sv(value: str) -> str:

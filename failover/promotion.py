@@ -211,7 +211,7 @@ def _candidate(server: Server, old: Server, say: Say) -> candidates.Candidate:
         # Nothing more can arrive from the lost primary; stop waiting for it.
         server.execute(sql.stop_replica(flavor, "io"))
     status = server.replica_status()
-    received = status.gtid_io_pos if flavor.is_mariadb else _retrieved_and_executed(server)
+    received = status.gtid_io_pos
     applied_relay = False
     if from_old and not sql_error:
         # Everything received must be applied before the positions are compared.
@@ -227,13 +227,6 @@ def _candidate(server: Server, old: Server, say: Say) -> candidates.Candidate:
         applied=gtid.parse(flavor, applied),
         applied_relay_log=applied_relay,
     )
-
-
-def _retrieved_and_executed(server: Server) -> str:
-    rows = server.rows(sql.show_replica_status(server.flavor))
-    retrieved = (rows[0].get("Retrieved_Gtid_Set") or "") if rows else ""
-    executed = server.scalar("SELECT @@GLOBAL.gtid_executed") or ""
-    return server.scalar("SELECT GTID_UNION(%s, %s)", [retrieved, executed]) if retrieved else executed
 
 
 def failover(say: Say, *, to: str | None = None, force: bool = False, reason: str = "manual") -> Outcome:

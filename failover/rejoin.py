@@ -51,14 +51,11 @@ class Rejoined:
 def transactions_primary_lacks(target: Server, primary: Server) -> tuple[int, str]:
     """How many transactions `target` holds that the primary does not, and its own position.
 
-    MariaDB: the target's last GTID per domain against the primary's
-    gtid_binlog_state (gtid.maria_lacking); MySQL: set inclusion of gtid_executed.
+    The target's last GTID per domain against the primary's gtid_binlog_state
+    (gtid.maria_lacking).
     """
     own = target.scalar(ha_sql.written_position(target.flavor)) or ""
-    if target.flavor.is_mariadb:
-        return gtid.maria_lacking(own, primary.scalar("SELECT @@GLOBAL.gtid_binlog_state")), own
-    theirs = gtid.parse(primary.flavor, primary.scalar(ha_sql.applied_position(primary.flavor)))
-    return gtid.parse(target.flavor, own).missing_from(theirs), own
+    return gtid.maria_lacking(own, primary.scalar("SELECT @@GLOBAL.gtid_binlog_state")), own
 
 
 def _fence(target: Server) -> str | None:

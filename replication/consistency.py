@@ -60,7 +60,7 @@ def client_gtid(request: HttpRequest) -> str | None:
     except signing.BadSignature:
         return None
     if gtid is not None:
-        # Verified, so "<value>:<timestamp>:<signature>" (a MySQL value has colons of its own).
+        # Verified, so "<value>:<timestamp>:<signature>".
         _verified.put(value, (gtid, signing.b62_decode(value.rsplit(":", 2)[1])))
     return gtid
 
@@ -101,7 +101,7 @@ def set_write_position_cookie(response: HttpResponse) -> None:
         gtid = PIN_TO_PRIMARY
     if not gtid:
         return
-    gtid = "".join(str(gtid).split())  # MySQL separates sets with ",\n"
+    gtid = "".join(str(gtid).split())
     response.set_signed_cookie(
         COOKIE_NAME,
         gtid,

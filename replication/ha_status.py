@@ -27,7 +27,7 @@ def semi_sync_variables(flavor: Flavor) -> str:
 
 def semi_sync_names(flavor: Flavor) -> dict[str, str]:
     """Flavour-neutral names of the status and variables we show."""
-    source, replica = ("master", "slave") if flavor.is_mariadb else ("source", "replica")
+    source, replica = "master", "slave"
     return {
         "source_enabled": f"rpl_semi_sync_{source}_enabled",
         "source_status": f"Rpl_semi_sync_{source}_status",

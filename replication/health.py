@@ -112,7 +112,7 @@ def primary_health() -> PrimaryHealth:
 
 
 def connection_flavor(alias: str) -> Flavor:
-    # Every alias here is Django's MySQL backend (MariaDB or MySQL).
+    # Every alias here is Django's MySQL backend (talking to MariaDB).
     connection = cast("MySQLDatabaseWrapper", connections[alias])
     connection.ensure_connection()
     return detect_flavor(connection.mysql_server_info)

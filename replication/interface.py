@@ -133,7 +133,7 @@ class StateCache(Generic[T]):
         alias = state.PRIMARY if connections[state.PRIMARY].in_atomic_block else read_route()[0]
         token = remembered.request_token(alias)
         if token is None:
-            return compute()  # reads there are not cached (MySQL's primary, a transaction)
+            return compute()  # reads there are not cached (the primary inside a transaction)
         return self._cache.get_or_compute(alias, key, compute, token=token)
 
     def clear(self) -> None:

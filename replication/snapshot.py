@@ -3,11 +3,11 @@
 Each entry is filed under a token naming the exact state of the data it was read
 from, and served again only while the server still reports that token:
 
-* a replica: its applied GTID position (@@gtid_slave_pos on MariaDB,
-  @@gtid_executed on MySQL). It moves only once a replicated transaction is
-  visible, the same fact MASTER_GTID_WAIT's read-your-writes promise rests on.
+* a replica: its applied GTID position (@@gtid_slave_pos). It moves only once a
+  replicated transaction is visible, the same fact MASTER_GTID_WAIT's
+  read-your-writes promise rests on.
   The position is read before the data, so the data is never older than it.
-* the primary (MariaDB): binlog coordinates. The data is read inside START
+* the primary: binlog coordinates. The data is read inside START
   TRANSACTION WITH CONSISTENT SNAPSHOT, whose Binlog_snapshot_file/position name
   exactly the commits it sees; the page is filed under those. SHOW MASTER STATUS
   (what a later request compares) can be ahead of them: it counts a transaction
@@ -15,7 +15,6 @@ from, and served again only while the server still reports that token:
   acknowledgement in between). So a page is also filed under the request's own
   token only when its snapshot reached that token. Any commit since, visible or
   not yet, has moved the binlog: a later request's token differs.
-MySQL's snapshots promise no binlog position, so there reads on the primary are not cached.
 (RESET MASTER restarts the binlog's numbering; restart the nodes after one.)
 Checking a token is one statement that touches no table.
 """
@@ -29,17 +28,14 @@ from typing import Any, TypeVar, cast
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connections
 
-from replication.health import connection_flavor
 from replication.state import PRIMARY, REPLICA
 
 T = TypeVar("T")
 
 
 def replica_position() -> str:
-    flavor = connection_flavor(REPLICA)
-    variable = "gtid_slave_pos" if flavor.is_mariadb else "gtid_executed"
     with connections[REPLICA].cursor() as cursor:
-        cursor.execute(f"SELECT @@GLOBAL.{variable}")
+        cursor.execute("SELECT @@GLOBAL.gtid_slave_pos")
         (position,) = cursor.fetchone()
     return str(position)
 
@@ -90,18 +86,18 @@ def _sees_all_of(snapshot_token: str, token: str) -> bool:
 def on_server(alias: str, token: str) -> str:
     # After a switchover an alias may reach another server, whose binlog
     # coordinates can coincide with the old one's for other data: name the server.
-    return f"{getattr(connections[alias], 'server_name', None) or ''}|{token}"
+    # ensure_connection lets the HA backend follow the topology first, so the name is
+    # the server the alias reaches now.
+    connection = connections[alias]
+    connection.ensure_connection()
+    return f"{getattr(connection, 'server_name', None) or ''}|{token}"
 
 
 def caches_reads(alias: str) -> bool:
-    """Whether reads on `alias` are cached: a replica's always, the primary's on MariaDB outside a transaction."""
+    """Whether reads on `alias` are cached: a replica's always, the primary's outside a transaction."""
     if alias == REPLICA:
         return True
-    return (
-        alias == PRIMARY
-        and connection_flavor(PRIMARY).is_mariadb
-        and not connections[PRIMARY].in_atomic_block
-    )
+    return alias == PRIMARY and not connections[PRIMARY].in_atomic_block
 
 
 def current_token(alias: str) -> str | None:

@@ -1,9 +1,9 @@
-"""The replication statements of the two server flavours we run on.
+"""The replication statements of the server we run on: MariaDB 10.11, locally and in
+the Docker images (the engine supported and tested).
 
-MariaDB 10.11 (local mode) and MySQL 8.4 (the Docker images) agree on GTID
-replication in spirit and differ in every keyword: MySQL 8.4 removed CHANGE
-MASTER, START SLAVE and SHOW SLAVE STATUS. Everything flavour-specific lives
-here, as plain functions of a Flavor, so it can be unit-tested without a server.
+They are plain functions, unit-tested without a server. They still take the server's
+Flavor (from `SELECT VERSION()`), which callers pass along; detect_flavor refuses any
+server that is not MariaDB, so no statement of another engine is ever needed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FlavorName = Literal["mariadb", "mysql"]
+FlavorName = Literal["mariadb"]
 
 
 @dataclass(frozen=True)
@@ -21,25 +21,19 @@ class Flavor:
     name: FlavorName
     version: tuple[int, int, int]
 
-    @property
-    def is_mariadb(self) -> bool:
-        return self.name == "mariadb"
-
     def __str__(self) -> str:
-        return f"{'MariaDB' if self.is_mariadb else 'MySQL'} {'.'.join(map(str, self.version))}"
+        return f"MariaDB {'.'.join(map(str, self.version))}"
 
 
 def detect_flavor(version_string: str) -> Flavor:
-    """Flavor from `SELECT VERSION()`, e.g. '10.11.19-MariaDB-0+deb12u1' or '8.4.3'."""
+    """Flavor from `SELECT VERSION()`, e.g. '10.11.19-MariaDB-0+deb12u1'; any other engine is refused."""
     match = re.match(r"(\d+)\.(\d+)\.(\d+)", version_string)
     if not match:
         raise ValueError(f"unrecognised server version: {version_string!r}")
     version = (int(match[1]), int(match[2]), int(match[3]))
-    if "mariadb" in version_string.lower():
-        return Flavor("mariadb", version)
-    if version < (8, 4, 0):
-        raise ValueError(f"MySQL {version_string} is too old: 8.4 or newer is required")
-    return Flavor("mysql", version)
+    if "mariadb" not in version_string.lower():
+        raise ValueError(f"{version_string} is not MariaDB: MariaDB 10.11 is the engine supported and tested")
+    return Flavor("mariadb", version)
 
 
 def quote_literal(value: str) -> str:
@@ -55,63 +49,50 @@ def change_source(
     A 1 s connect retry (instead of 60 s) lets replicas reconnect within a
     second of the primary coming back.
     """
-    if flavor.is_mariadb:
-        return (
-            f"CHANGE MASTER TO MASTER_HOST={quote_literal(host)}, MASTER_PORT={int(port)}, "
-            f"MASTER_USER={quote_literal(user)}, MASTER_PASSWORD={quote_literal(password)}, "
-            f"MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY={int(connect_retry)}, "
-            f"MASTER_DELAY={int(delay)}"
-        )
     return (
-        f"CHANGE REPLICATION SOURCE TO SOURCE_HOST={quote_literal(host)}, SOURCE_PORT={int(port)}, "
-        f"SOURCE_USER={quote_literal(user)}, SOURCE_PASSWORD={quote_literal(password)}, "
-        f"SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1, SOURCE_CONNECT_RETRY={int(connect_retry)}, "
-        f"SOURCE_DELAY={int(delay)}"
+        f"CHANGE MASTER TO MASTER_HOST={quote_literal(host)}, MASTER_PORT={int(port)}, "
+        f"MASTER_USER={quote_literal(user)}, MASTER_PASSWORD={quote_literal(password)}, "
+        f"MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY={int(connect_retry)}, "
+        f"MASTER_DELAY={int(delay)}"
     )
 
 
 def set_delay(flavor: Flavor, seconds: int) -> str:
     """Delay applying events on a replica (tests use it to make lag visible)."""
-    if flavor.is_mariadb:
-        return f"CHANGE MASTER TO MASTER_DELAY={int(seconds)}"
-    return f"CHANGE REPLICATION SOURCE TO SOURCE_DELAY={int(seconds)}"
+    return f"CHANGE MASTER TO MASTER_DELAY={int(seconds)}"
 
 
 def start_replica(flavor: Flavor, thread: Literal["", "sql", "io"] = "") -> str:
     suffix = {"": "", "sql": " SQL_THREAD", "io": " IO_THREAD"}[thread]
-    return ("START SLAVE" if flavor.is_mariadb else "START REPLICA") + suffix
+    return "START SLAVE" + suffix
 
 
 def stop_replica(flavor: Flavor, thread: Literal["", "sql", "io"] = "") -> str:
     suffix = {"": "", "sql": " SQL_THREAD", "io": " IO_THREAD"}[thread]
-    return ("STOP SLAVE" if flavor.is_mariadb else "STOP REPLICA") + suffix
+    return "STOP SLAVE" + suffix
 
 
 def show_replica_status(flavor: Flavor) -> str:
-    return "SHOW SLAVE STATUS" if flavor.is_mariadb else "SHOW REPLICA STATUS"
+    return "SHOW SLAVE STATUS"
 
 
 def read_only_on(flavor: Flavor) -> list[str]:
-    """Make a replica refuse writes; on MySQL even from SUPER users."""
-    if flavor.is_mariadb:
-        return ["SET GLOBAL read_only = ON"]
-    return ["SET GLOBAL read_only = ON", "SET GLOBAL super_read_only = ON"]
+    """Make a replica refuse writes (from any account without READ ONLY ADMIN)."""
+    return ["SET GLOBAL read_only = ON"]
 
 
 def primary_gtid_position(flavor: Flavor) -> str:
     """The query for every GTID the primary has written so far."""
-    return "SELECT @@GLOBAL.gtid_binlog_pos" if flavor.is_mariadb else "SELECT @@GLOBAL.gtid_executed"
+    return "SELECT @@GLOBAL.gtid_binlog_pos"
 
 
 def wait_for_gtid(flavor: Flavor) -> str:
     """Block until the replica has applied a GTID position, or a timeout (seconds) passes.
 
-    Both return 0 when the position was reached, and -1 (MariaDB) or 1 (MySQL)
-    on timeout. Takes two parameters: the position and the timeout.
+    Returns 0 when the position was reached, -1 on timeout. Takes two parameters:
+    the position and the timeout.
     """
-    if flavor.is_mariadb:
-        return "SELECT MASTER_GTID_WAIT(%s, %s)"
-    return "SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %s)"
+    return "SELECT MASTER_GTID_WAIT(%s, %s)"
 
 
 def native_password_hash(password: str) -> str:
@@ -122,16 +103,12 @@ def native_password_hash(password: str) -> str:
 def create_user(flavor: Flavor, user: str, password: str, host: str = "%") -> list[str]:
     """Create or re-password a user.
 
-    On MariaDB by its hash: these statements are binlogged (that is how the replicas get
-    the account), and SHOW BINLOG EVENTS, open to BINLOG MONITOR (the app account's), shows
-    a statement's text; the hash cannot be used to log in.
+    By its hash: these statements are binlogged (that is how the replicas get the
+    account), and SHOW BINLOG EVENTS, open to BINLOG MONITOR (the app account's), shows a
+    statement's text; the hash cannot be used to log in.
     """
     who = f"{quote_literal(user)}@{quote_literal(host)}"
-    secret = (
-        f"IDENTIFIED BY PASSWORD {quote_literal(native_password_hash(password))}"
-        if flavor.is_mariadb
-        else f"IDENTIFIED BY {quote_literal(password)}"
-    )
+    secret = f"IDENTIFIED BY PASSWORD {quote_literal(native_password_hash(password))}"
     return [f"CREATE USER IF NOT EXISTS {who} {secret}", f"ALTER USER {who} {secret}"]
 
 
@@ -150,13 +127,12 @@ def grant_app_user(flavor: Flavor, *, user: str, database: str, host: str = "%")
 
     On MariaDB 10.11: SLAVE MONITOR for SHOW SLAVE STATUS (replication/health.py: a node's
     replica's lag and threads), BINLOG MONITOR for SHOW MASTER STATUS (replication/snapshot.py:
-    the primary's binlog coordinates a cached page is filed under). MySQL's REPLICATION CLIENT
-    covers both. The GTID positions (@@gtid_binlog_pos, @@gtid_slave_pos), MASTER_GTID_WAIT
+    the primary's binlog coordinates a cached page is filed under). The GTID positions (@@gtid_binlog_pos, @@gtid_slave_pos), MASTER_GTID_WAIT
     and SHOW GLOBAL STATUS / VARIABLES need no privilege. `manage.py migrate` logs in as the
     schema owner instead (grant_schema_owner).
     """
     who = f"{quote_literal(user)}@{quote_literal(host)}"
-    monitor = "SLAVE MONITOR, BINLOG MONITOR" if flavor.is_mariadb else "REPLICATION CLIENT"
+    monitor = "SLAVE MONITOR, BINLOG MONITOR"
     return [
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO {who}",
         f"REVOKE {SCHEMA_PRIVILEGES} ON `{database}`.* FROM {who}",
@@ -172,7 +148,7 @@ def grant_schema_owner(*, user: str, database: str, host: str = "%") -> list[str
 
 @dataclass(frozen=True)
 class ReplicaStatus:
-    """One replica's SHOW SLAVE/REPLICA STATUS, in flavour-neutral names."""
+    """One replica's SHOW SLAVE STATUS, in the names the callers use."""
 
     configured: bool
     source_host: str = ""
@@ -202,7 +178,7 @@ class ReplicaStatus:
 
 
 def parse_replica_status(row: dict[str, Any] | None) -> ReplicaStatus:
-    """Normalise a status row (a dict of column name to value) of either flavour."""
+    """Normalise a SHOW SLAVE STATUS row (a dict of column name to value)."""
     if not row:
         return ReplicaStatus(configured=False)
 
@@ -213,16 +189,16 @@ def parse_replica_status(row: dict[str, Any] | None) -> ReplicaStatus:
                 return value.decode() if isinstance(value, bytes) else value
         return default
 
-    behind = pick("Seconds_Behind_Master", "Seconds_Behind_Source", default=None)
+    behind = pick("Seconds_Behind_Master", default=None)
     return ReplicaStatus(
         configured=True,
-        source_host=pick("Master_Host", "Source_Host"),
-        source_port=int(pick("Master_Port", "Source_Port", default=0) or 0),
-        io_running=pick("Slave_IO_Running", "Replica_IO_Running", default="No"),
-        sql_running=pick("Slave_SQL_Running", "Replica_SQL_Running", default="No"),
+        source_host=pick("Master_Host"),
+        source_port=int(pick("Master_Port", default=0) or 0),
+        io_running=pick("Slave_IO_Running", default="No"),
+        sql_running=pick("Slave_SQL_Running", default="No"),
         seconds_behind=None if behind in (None, "") else int(behind),
-        using_gtid=str(pick("Using_Gtid", "Auto_Position")),
-        gtid_io_pos=str(pick("Gtid_IO_Pos", "Retrieved_Gtid_Set")),
+        using_gtid=str(pick("Using_Gtid")),
+        gtid_io_pos=str(pick("Gtid_IO_Pos")),
         last_io_error=pick("Last_IO_Error"),
         last_sql_error=pick("Last_SQL_Error"),
         last_io_errno=int(pick("Last_IO_Errno", default=0) or 0),

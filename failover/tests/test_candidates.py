@@ -4,8 +4,6 @@ from failover.candidates import Candidate, NoSafeCandidate, choose
 from replication import gtid, sql
 
 MARIADB = sql.detect_flavor("10.11.19-MariaDB-0+deb12u1")
-MYSQL = sql.detect_flavor("8.4.3")
-UUID = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
 
 
 def replica(name: str, position: str, flavor=MARIADB, **overrides) -> Candidate:
@@ -28,11 +26,6 @@ def test_the_most_advanced_replica_is_chosen():
 
 def test_equal_positions_go_to_the_first_in_configured_order():
     assert choose([replica("db2", "0-1-100"), replica("db3", "0-1-100")]).chosen.name == "db2"
-
-
-def test_mysql_sets_are_compared_by_inclusion():
-    choice = choose([replica("db2", f"{UUID}:1-90", MYSQL), replica("db3", f"{UUID}:1-95", MYSQL)])
-    assert choice.chosen.name == "db3"
 
 
 def test_a_broken_replica_is_never_chosen_even_when_ahead():

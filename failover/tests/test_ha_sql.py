@@ -2,7 +2,6 @@ from failover import ha_sql
 from replication import sql
 
 MARIADB = sql.detect_flavor("10.11.19-MariaDB-0+deb12u1")
-MYSQL = sql.detect_flavor("8.4.3")
 
 
 def test_semi_sync_on_is_lossless_and_never_falls_back_on_mariadb():
@@ -16,29 +15,15 @@ def test_semi_sync_on_is_lossless_and_never_falls_back_on_mariadb():
     assert ha_sql.semi_sync_replica_on(MARIADB) == "SET GLOBAL rpl_semi_sync_slave_enabled = ON"
 
 
-def test_semi_sync_uses_the_plugin_names_on_mysql():
-    statements = ha_sql.semi_sync_source_on(MYSQL, 1000)
-    assert "SET GLOBAL rpl_semi_sync_source_wait_point = 'AFTER_SYNC'" in statements
-    assert "SET GLOBAL rpl_semi_sync_source_wait_no_replica = ON" in statements
-    assert statements[-1] == "SET GLOBAL rpl_semi_sync_source_enabled = ON"
-    assert ha_sql.semi_sync_replica_on(MYSQL) == "SET GLOBAL rpl_semi_sync_replica_enabled = ON"
-    assert ha_sql.semi_sync_source_off(MYSQL) == "SET GLOBAL rpl_semi_sync_source_enabled = OFF"
-
-
-def test_fencing_and_opening_cover_super_users_on_mysql():
+def test_fencing_and_opening():
     assert ha_sql.fence(MARIADB, 2) == ["SET SESSION lock_wait_timeout = 2", "SET GLOBAL read_only = ON"]
-    assert ha_sql.fence(MYSQL)[-1] == "SET GLOBAL super_read_only = ON"
-    assert ha_sql.read_only_off(MYSQL) == ["SET GLOBAL super_read_only = OFF", "SET GLOBAL read_only = OFF"]
     assert ha_sql.read_only_off(MARIADB) == ["SET GLOBAL read_only = OFF"]
+    assert ha_sql.semi_sync_source_off(MARIADB) == "SET GLOBAL rpl_semi_sync_master_enabled = OFF"
 
 
-def test_promotion_and_demotion_statements_per_flavour():
+def test_promotion_and_demotion_statements():
     assert ha_sql.forget_source(MARIADB) == ["STOP SLAVE", "RESET SLAVE ALL"]
-    assert ha_sql.forget_source(MYSQL) == ["STOP REPLICA", "RESET REPLICA ALL"]
     assert ha_sql.demote_suffix(MARIADB) == ", MASTER_DEMOTE_TO_SLAVE=1"
-    assert ha_sql.demote_suffix(MYSQL) == ""
     assert ha_sql.heartbeat_suffix(MARIADB, 0.5) == ", MASTER_HEARTBEAT_PERIOD=0.5"
-    assert ha_sql.heartbeat_suffix(MYSQL, 0.5) == ", SOURCE_HEARTBEAT_PERIOD=0.5"
     assert ha_sql.applied_position(MARIADB) == "SELECT @@GLOBAL.gtid_current_pos"
     assert ha_sql.written_position(MARIADB) == "SELECT @@GLOBAL.gtid_binlog_pos"
-    assert ha_sql.applied_position(MYSQL) == ha_sql.written_position(MYSQL) == "SELECT @@GLOBAL.gtid_executed"

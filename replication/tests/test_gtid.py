@@ -3,9 +3,6 @@ import pytest
 from replication import gtid, sql
 
 MARIADB = sql.detect_flavor("10.11.19-MariaDB-0+deb12u1")
-MYSQL = sql.detect_flavor("8.4.3")
-UUID_A = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
-UUID_B = "4f22fb58-82db-22f2-af44-d91bb0530673"
 
 
 def test_mariadb_positions_compare_by_sequence_within_each_domain():
@@ -33,21 +30,6 @@ def test_mariadb_missing_counts_the_transactions_beyond_a_position():
     assert gtid.parse(MARIADB, "0-1-5,1-1-2").missing_from(gtid.parse(MARIADB, "0-1-5")) == 2
 
 
-def test_mysql_sets_hold_by_inclusion_of_every_interval():
-    big = gtid.parse(MYSQL, f"{UUID_A}:1-120,\n{UUID_B}:1-5")
-    small = gtid.parse(MYSQL, f"{UUID_A}:1-100:105")
-    assert big.holds(small) and not small.holds(big)
-    gap = gtid.parse(MYSQL, f"{UUID_A}:1-100:102-120")
-    assert not gap.holds(gtid.parse(MYSQL, f"{UUID_A}:101"))
-    assert gtid.parse(MYSQL, f"{UUID_A.upper()}:1-3").holds(gtid.parse(MYSQL, f"{UUID_A}:2"))
-
-
-def test_mysql_intervals_merge_and_missing_counts_transactions():
-    merged = gtid.parse(MYSQL, f"{UUID_A}:1-3:4-6:6-9")
-    assert str(merged) == f"{UUID_A}:1-9"
-    assert gtid.parse(MYSQL, f"{UUID_A}:1-10").missing_from(gtid.parse(MYSQL, f"{UUID_A}:1-7")) == 3
-
-
 def test_a_former_primary_lacks_nothing_once_its_last_gtid_reached_the_primary():
     # db2 replicated db1's 0-1-8420 after a switchover back: db1 holds it.
     assert gtid.maria_lacking("0-1-8420", "0-2-8112,0-1-8500") == 0
@@ -59,8 +41,6 @@ def test_a_former_primary_lacks_nothing_once_its_last_gtid_reached_the_primary()
 
 
 # What read-your-writes asks (replication.remembered.recent_state).
-UUID = UUID_A
-OTHER = UUID_B
 
 
 @pytest.mark.parametrize(
@@ -81,20 +61,3 @@ OTHER = UUID_B
 )
 def test_covers_mariadb_positions(position, wanted, expected):
     assert gtid.covers(MARIADB, position, wanted) is expected
-
-
-@pytest.mark.parametrize(
-    ("position", "wanted", "expected"),
-    [
-        (f"{UUID}:1-120", f"{UUID}:1-120", True),
-        (f"{UUID}:1-120", f"{UUID}:1-121", False),
-        (f"{UUID}:1-50:52-120", f"{UUID}:1-120", False),
-        (f"{UUID}:1-50:52-120", f"{UUID}:52-60", True),
-        (f"{UUID}:1-120,{OTHER}:1-3", f"{OTHER}:2", True),
-        (f"{UUID}:1-120", f"{OTHER}:1", False),
-        (f"{UUID.upper()}:1-5", f"{UUID}:1-5", True),
-        (f"{UUID}:tag:1-5", f"{UUID}:1-5", False),
-    ],
-)
-def test_covers_mysql_sets(position, wanted, expected):
-    assert gtid.covers(MYSQL, position, wanted) is expected

@@ -3,14 +3,12 @@ import pytest
 from replication import sql
 
 MARIADB = sql.detect_flavor("10.11.19-MariaDB-0+deb12u1")
-MYSQL = sql.detect_flavor("8.4.3")
 
 
-def test_detect_flavor():
-    assert MARIADB.is_mariadb and MARIADB.version == (10, 11, 19)
-    assert not MYSQL.is_mariadb and MYSQL.version == (8, 4, 3)
-    with pytest.raises(ValueError):
-        sql.detect_flavor("8.0.36")
+def test_detect_flavor_accepts_mariadb_only():
+    assert (MARIADB.name, MARIADB.version) == ("mariadb", (10, 11, 19))
+    with pytest.raises(ValueError, match="not MariaDB"):
+        sql.detect_flavor("8.4.3")
     with pytest.raises(ValueError):
         sql.detect_flavor("nonsense")
 
@@ -24,60 +22,27 @@ def test_change_source_mariadb_uses_gtid_slave_pos():
     assert "MASTER_DELAY=0" in statement
 
 
-def test_change_source_mysql_uses_auto_position_and_public_key():
-    statement = sql.change_source(MYSQL, host="db1", port=3306, user="repl", password="pw", delay=3)
-    assert statement.startswith("CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1', SOURCE_PORT=3306")
-    assert "SOURCE_AUTO_POSITION=1" in statement and "GET_SOURCE_PUBLIC_KEY=1" in statement
-    assert "SOURCE_DELAY=3" in statement
-    assert "MASTER" not in statement
-
-
-@pytest.mark.parametrize(
-    ("flavor", "expected"),
-    [
-        (
-            MARIADB,
-            ["START SLAVE", "STOP SLAVE SQL_THREAD", "SHOW SLAVE STATUS", "SELECT MASTER_GTID_WAIT(%s, %s)"],
-        ),
-        (
-            MYSQL,
-            [
-                "START REPLICA",
-                "STOP REPLICA SQL_THREAD",
-                "SHOW REPLICA STATUS",
-                "SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %s)",
-            ],
-        ),
-    ],
-)
-def test_thread_control_and_waits(flavor, expected):
+def test_thread_control_and_waits():
     assert [
-        sql.start_replica(flavor),
-        sql.stop_replica(flavor, "sql"),
-        sql.show_replica_status(flavor),
-        sql.wait_for_gtid(flavor),
-    ] == expected
+        sql.start_replica(MARIADB),
+        sql.stop_replica(MARIADB, "sql"),
+        sql.show_replica_status(MARIADB),
+        sql.wait_for_gtid(MARIADB),
+    ] == ["START SLAVE", "STOP SLAVE SQL_THREAD", "SHOW SLAVE STATUS", "SELECT MASTER_GTID_WAIT(%s, %s)"]
 
 
-def test_read_only_is_super_read_only_on_mysql():
+def test_read_only_and_the_gtid_query():
     assert sql.read_only_on(MARIADB) == ["SET GLOBAL read_only = ON"]
-    assert "SET GLOBAL super_read_only = ON" in sql.read_only_on(MYSQL)
-
-
-def test_gtid_queries_per_flavour():
     assert sql.primary_gtid_position(MARIADB) == "SELECT @@GLOBAL.gtid_binlog_pos"
-    assert sql.primary_gtid_position(MYSQL) == "SELECT @@GLOBAL.gtid_executed"
 
 
 def test_app_user_grants_never_bypass_read_only():
-    for flavor in (MARIADB, MYSQL):
-        grants = " ".join(sql.grant_app_user(flavor, user="salas", database="salas"))
-        for privilege in ("SUPER", "READ ONLY ADMIN", "ALL PRIVILEGES", "CONNECTION_ADMIN"):
-            assert privilege not in grants
+    grants = " ".join(sql.grant_app_user(MARIADB, user="salas", database="salas"))
+    for privilege in ("SUPER", "READ ONLY ADMIN", "ALL PRIVILEGES", "CONNECTION_ADMIN"):
+        assert privilege not in grants
     assert "GRANT SLAVE MONITOR, BINLOG MONITOR ON *.*" in " ".join(
         sql.grant_app_user(MARIADB, user="u", database="d")
     )
-    assert "GRANT REPLICATION CLIENT ON *.*" in " ".join(sql.grant_app_user(MYSQL, user="u", database="d"))
 
 
 def test_app_user_is_granted_no_ddl_and_loses_the_ddl_it_had():
@@ -88,7 +53,7 @@ def test_app_user_is_granted_no_ddl_and_loses_the_ddl_it_had():
     assert f"REVOKE {sql.SCHEMA_PRIVILEGES} ON `salas`.*" in " ".join(statements)
 
 
-def test_parse_status_of_both_flavours():
+def test_parse_status():
     mariadb = sql.parse_replica_status(
         {
             "Master_Host": "127.0.0.1",
@@ -103,17 +68,18 @@ def test_parse_status_of_both_flavours():
         }
     )
     assert mariadb.healthy and mariadb.source_port == 3308 and mariadb.sql_delay == 3
-    mysql = sql.parse_replica_status(
+    connecting = sql.parse_replica_status(
         {
-            "Source_Host": "db1",
-            "Source_Port": 3306,
-            "Replica_IO_Running": "Connecting",
-            "Replica_SQL_Running": "Yes",
-            "Seconds_Behind_Source": None,
+            "Master_Host": "db1",
+            "Master_Port": 3306,
+            "Slave_IO_Running": "Connecting",
+            "Slave_SQL_Running": "Yes",
+            "Seconds_Behind_Master": None,
             "Last_IO_Error": "error connecting",
         }
     )
-    assert not mysql.healthy and mysql.seconds_behind is None and mysql.last_error == "error connecting"
+    assert not connecting.healthy and connecting.seconds_behind is None
+    assert connecting.last_error == "error connecting"
     assert not sql.parse_replica_status(None).configured
 
 

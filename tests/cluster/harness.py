@@ -255,6 +255,45 @@ def assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
     assert statuses.count(409) == 49, statuses
 
 
+def assert_balance_three_two_one() -> None:
+    """manage.py check_balance: 600 requests through nginx split 3:2:1 over the nodes."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "check_balance", "--requests", "600"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "app1" in result.stdout and "balance within" in result.stdout
+
+
+def assert_rotated_forwarded_address_does_not_dodge_lockout(base: str) -> None:
+    """A client on a node's port cannot pose as five others with X-Real-IP: the 5th failure locks."""
+    _, name = signed_up_user()
+    statuses = []
+    for i in range(5):
+        session = new_session()
+        session.headers["X-Real-IP"] = f"203.0.113.{i + 1}"
+        statuses.append(
+            post_json(session, f"{base}/auth/login", {"username": name, "password": "mala"}, base).status_code
+        )
+    assert statuses == [401, 401, 401, 401, 429], statuses
+
+
+def create_and_read_back_everywhere(writer: requests.Session, attempt: int) -> str:
+    """Create a room through nginx, then find it on every node at once (read-your-writes)."""
+    codigo = unique_code("RYW")
+    created = create_room(writer, codigo, nombre=f"ryw {attempt}", capacidad=5)
+    assert created.status_code == 201, created.text
+    for node, base in NODES.items():
+        # The writer's cookies (session + GTID) go to every node directly.
+        listing = writer.get(f"{base}/sala/all", params={"q": codigo}, timeout=10)
+        assert listing.status_code == 200, (node, listing.text)
+        assert [s["codigo"] for s in listing.json()["salas"]] == [codigo], f"{node} hid the write"
+    return codigo
+
+
 class _FromAddress(_NoStaleConnections):
     def __init__(self, address: str) -> None:
         self.address = address

@@ -22,6 +22,7 @@ from tests.cluster.harness import (
     REPLICAS,
     ROOT,
     assert_rooms_on_every_server,
+    create_and_read_back_everywhere,
     create_room,
     post_json,
     primary_position,
@@ -128,14 +129,7 @@ def test_read_your_writes_with_replicas_delayed(set_delay):
     observer, _ = signed_up_user()
     stale_seen = 0
     for attempt in range(100):
-        codigo = unique_code("RYW")
-        created = create_room(writer, codigo, nombre=f"ryw {attempt}", capacidad=5)
-        assert created.status_code == 201, created.text
-        for node, base in NODES.items():
-            # The writer's cookies (session + GTID) go to every node directly.
-            listing = writer.get(f"{base}/sala/all", params={"q": codigo}, timeout=10)
-            assert listing.status_code == 200
-            assert [s["codigo"] for s in listing.json()["salas"]] == [codigo], f"{node} hid the write"
+        codigo = create_and_read_back_everywhere(writer, attempt)
         dashboard = writer.get(
             f"{list(NODES.values())[attempt % 3]}/dashboard", params={"q": codigo}, timeout=10
         )

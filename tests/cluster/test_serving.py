@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 import requests
 
 from cluster.topology import MONITOR, STATUS_ORDER
-from tests.cluster.harness import DBS, NGINX, NODES, ROOT, status, table_checksum, wait_until
+from tests.cluster.harness import (
+    DBS,
+    NGINX,
+    NODES,
+    ROOT,
+    assert_balance_three_two_one,
+    status,
+    table_checksum,
+    wait_until,
+)
 from tests.cluster.load import LoadRun
 
 pytestmark = pytest.mark.usefixtures("healthy_cluster")
@@ -37,15 +45,7 @@ def test_a_second_make_up_changes_nothing(healthy_cluster):
 
 
 def test_balance_is_three_two_one():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "check_balance", "--requests", "600"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "app1" in result.stdout and "balance within" in result.stdout
+    assert_balance_three_two_one()
 
 
 def test_stopped_node_leaves_traffic_all_200(healthy_cluster):

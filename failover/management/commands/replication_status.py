@@ -71,11 +71,7 @@ class Command(BaseCommand):
                     seconds_behind=status.seconds_behind,
                     delay=status.sql_delay,
                     gtid_received=status.gtid_io_pos,
-                    gtid_applied=replica.scalar(
-                        "SELECT @@GLOBAL.gtid_slave_pos"
-                        if replica.flavor.is_mariadb
-                        else "SELECT @@GLOBAL.gtid_executed"
-                    ),
+                    gtid_applied=replica.scalar("SELECT @@GLOBAL.gtid_slave_pos"),
                     read_only=bool(replica.scalar("SELECT @@GLOBAL.read_only")),
                     last_error=status.last_error or None,
                     semi_sync_acknowledges=server_semi_sync(replica)["replica_acknowledges"],

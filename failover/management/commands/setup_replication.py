@@ -56,16 +56,13 @@ class Command(BaseCommand):
             for server in (primary, *replicas):
                 server.connect()
                 self._ok(f"{server.name} {server.address}: {server.flavor}")
-            self._check_flavours(primary, replicas)
 
-            start_position = primary.scalar(sql.primary_gtid_position(primary.flavor)) or ""
-            primary_was_fresh = not self._has_app_database(primary)
             self._step("preparing the primary (replication user, app database and user)")
             self._prepare_primary(primary)
 
             self._step("attaching the replicas")
             for replica in replicas:
-                self._attach(replica, primary, start_position, primary_was_fresh, force)
+                self._attach(replica, primary, force)
 
             self._step(f"semi-synchronous replication {semi_sync}; the primary {primary.name} writable")
             self._semi_sync(primary, replicas, semi_sync == "on")
@@ -88,19 +85,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"replication is up: {len(replicas)} replica(s) in sync"))
 
     # --- steps -------------------------------------------------------------------
-
-    def _check_flavours(self, primary: Server, replicas: list[Server]) -> None:
-        for replica in replicas:
-            if replica.flavor.name != primary.flavor.name:
-                raise CommandError(
-                    f"{replica.name} runs {replica.flavor}, but the primary runs {primary.flavor}"
-                )
-
-    def _has_app_database(self, primary: Server) -> bool:
-        name = settings.DATABASES["default"]["NAME"]
-        return bool(
-            primary.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [name])
-        )
 
     def _prepare_primary(self, primary: Server) -> None:
         # Every server starts read-only; the primary takes the setup's own writes
@@ -147,9 +131,7 @@ class Command(BaseCommand):
             *sql.grant_schema_owner(user=owner["USER"], database=database),
         ]
 
-    def _attach(
-        self, replica: Server, primary: Server, start: str, primary_was_fresh: bool, force: bool
-    ) -> None:
+    def _attach(self, replica: Server, primary: Server, force: bool) -> None:
         status = replica.replica_status()
         source = (primary.host, primary.port)
         if status.healthy and (status.source_host, status.source_port) == source and not force:
@@ -157,18 +139,10 @@ class Command(BaseCommand):
             self._read_only(replica)
             return
         flavor = replica.flavor
-        if not status.configured and not (not flavor.is_mariadb and primary_was_fresh):
+        if not status.configured:
             self._refuse_if_ahead(replica, primary)
-        if status.configured:
+        else:
             replica.execute(sql.stop_replica(flavor))
-        elif not flavor.is_mariadb and primary_was_fresh:
-            # A fresh MySQL replica holds its own init transactions, and so does
-            # the primary: start both from the primary's position before this
-            # command wrote anything, so the init users are not replayed (1396).
-            replica.execute("SET GLOBAL super_read_only = OFF")  # set again by _read_only below
-            replica.execute("RESET BINARY LOGS AND GTIDS")
-            if start:
-                replica.execute("SET GLOBAL gtid_purged = %s", [start])
         replica.execute(promotion.source_statement(replica, primary))
         replica.execute(sql.start_replica(flavor))
         self._read_only(replica)
