@@ -113,21 +113,34 @@ def ensure_env_file() -> str:
         raise ClusterError(".env.example is missing from the repo")
     created = not ENV_FILE.is_file()
     source = ENV_EXAMPLE if created else ENV_FILE
-    text, filled = with_secrets(source.read_text())
-    if created or filled:
+    text, added = with_new_settings(source.read_text(), ENV_EXAMPLE.read_text())
+    text, filled = with_secrets(text)
+    if created or filled or added:
         write_private(ENV_FILE, text)
     elif ENV_FILE.stat().st_mode & 0o077:
         ENV_FILE.chmod(0o600)
     generated = f"generated {', '.join(filled)}" if filled else "no secret missing"
     result = ("created from .env.example; " if created else "kept; ") + generated
+    if added:
+        result += f"; added {', '.join(added)} from .env.example"
     saved = save_from_environment()
     if saved:
         result += f"; saved {', '.join(saved)} from the environment"
-    example_keys = parse_env_text(ENV_EXAMPLE.read_text())
-    missing = sorted(set(example_keys) - set(read_env()))
-    if missing:
-        result += f"; note: .env lacks {', '.join(missing)} (in .env.example)"
     return result
+
+
+def with_new_settings(text: str, example: str) -> tuple[str, list[str]]:
+    """Append every setting .env.example has and `text` lacks, with the example's value.
+
+    An .env written by an older checkout lacks what later versions added (MIGRATE_DATABASE_URL,
+    say): without this, the first `make up` after pulling would fail at migrate. Values already
+    set are never changed; secrets among the added names are empty here and filled after.
+    """
+    present = parse_env_text(text)
+    added = [name for name in parse_env_text(example) if name not in present]
+    for name in added:
+        text = with_value(text, name, parse_env_text(example)[name])
+    return text, added
 
 
 # Settings `VAR=... make up` may give: kept in .env, so that every reader (the nodes read

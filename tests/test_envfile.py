@@ -50,3 +50,20 @@ def test_ensure_env_file_writes_a_private_file(tmp_path: Path, monkeypatch: pyte
         k: v for k, v in envfile.parse_env_text(before).items() if k != "DB_ADMIN_PASSWORD"
     }
     assert list(tmp_path.iterdir()) == [tmp_path / ".env"], "a staging file was left behind"
+
+
+def test_an_older_env_gains_what_the_example_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An .env from before the migration account: make up would fail at migrate without it."""
+    monkeypatch.setattr(envfile, "ENV_FILE", tmp_path / ".env")
+    monkeypatch.setattr(envfile, "ENV_EXAMPLE", REPO / ".env.example")
+    example = envfile.parse_env_text((REPO / ".env.example").read_text())
+    old = {k: v for k, v in example.items() if k not in {"MIGRATE_DATABASE_URL", "DB_MIGRATE_PASSWORD"}}
+    old["DATABASE_URL"] = "mysql://salas@127.0.0.1:3308/kept"
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in old.items()))
+    result = envfile.ensure_env_file()
+    assert "added MIGRATE_DATABASE_URL, DB_MIGRATE_PASSWORD from .env.example" in result
+    values = envfile.parse_env_text((tmp_path / ".env").read_text())
+    assert values["MIGRATE_DATABASE_URL"] == example["MIGRATE_DATABASE_URL"]
+    assert len(values["DB_MIGRATE_PASSWORD"]) >= 32
+    assert values["DATABASE_URL"] == "mysql://salas@127.0.0.1:3308/kept"
+    assert envfile.ensure_env_file().startswith("kept; no secret missing")
