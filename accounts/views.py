@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
@@ -13,18 +15,18 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import LoginForm, RegisterForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.services import user_create
+from accounts.signals import me_fields
 from core.http import (
     ApiError,
-    AuthenticatedHttpRequest,
     api_view,
     json_error,
     json_response,
     parse_json_object,
 )
 from core.views import error_response
-from reservas.feeds import feed_url
 
 
 def user_to_dict(user: User) -> dict:
@@ -110,8 +112,12 @@ def logout_api(request: HttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def me_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The calendar feed's URL, so that an API client can find it.
-    return json_response({**user_to_dict(request.user), "ical": feed_url(request, request.user)})
+    body = user_to_dict(request.user)
+    # Fields other apps add (reservas: the calendar feed's URL, so that an API client can find it).
+    for _receiver, fields in me_fields.send(sender=User, request=request, user=request.user):
+        # django-stubs types a receiver's answer as str | None; these are dicts (accounts/signals.py).
+        body |= cast("dict[str, Any]", fields)
+    return json_response(body)
 
 
 def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:

@@ -10,7 +10,7 @@ import functools
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -18,20 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:
-    from accounts.models import User
-
 JSON_CONTENT_TYPE = "application/json"
-
-
-class AuthenticatedHttpRequest(HttpRequest):
-    """A request that `login_required` or `api_view` let through: its user is signed in.
-
-    For annotations only (Django builds plain HttpRequests): it tells the type
-    checker what the decorator guarantees.
-    """
-
-    user: User
 
 
 class ApiError(Exception):

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.http import ApiError, AuthenticatedHttpRequest, api_view, json_response, parse_json_object
+from accounts.http import AuthenticatedHttpRequest
+from core.http import ApiError, api_view, json_response, parse_json_object
 from reservas import feeds, params, selectors, services
 from reservas.models import Reserva
 from reservas.recurrence import repeticion_from_data

@@ -9,10 +9,10 @@ import orjson
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from core.http import (
     JSON_CONTENT_TYPE,
     ApiError,
-    AuthenticatedHttpRequest,
     api_view,
     json_response,
     parse_json_object,
