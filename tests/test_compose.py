@@ -525,7 +525,7 @@ def test_build_context_keeps_what_the_images_use() -> None:
         "requirements.txt",
         "manage.py",
         "cluster/gunicorn.conf.py",
-        # manage.py check_balance reads the weights and nginx's address from it.
+        # `python -m cluster balance` reads the weights and nginx's address from it.
         "cluster/topology.py",
         "nginx/nginx.conf.template",
         "docker/migrate.sh",

@@ -38,7 +38,8 @@ def test_a_second_make_up_changes_nothing(healthy_cluster):
 
 def test_balance_is_three_two_one():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "check_balance", "--requests", "600"],
+        [sys.executable, "-m", "cluster", "balance", "--requests", "600"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
