@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.services import user_create
 from accounts.signals import me_fields
 from core.http import (
-    ApiError,
+    InvalidInput,
     api_view,
     json_error,
     json_response,
@@ -96,7 +96,7 @@ def login_api(request: HttpRequest) -> HttpResponse:
     body = {"username": identifier, "password": data.get("password")}
     fields = _required_strings(body, ("username", "password"))
     if len(fields["username"]) > 254:
-        raise ApiError(400, _("Datos no válidos."), {"username": [_("Como máximo 254 caracteres.")]})
+        raise InvalidInput({"username": [_("Como máximo 254 caracteres.")]})
     user = authenticate(request, username=fields["username"], password=fields["password"])
     if user is None:
         return json_error(401, _("Usuario, correo o contraseña incorrectos."))
@@ -129,7 +129,7 @@ def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:
         elif not isinstance(value, str):
             errors[name] = [_("Debe ser un texto.")]
     if errors:
-        raise ApiError(400, _("Datos no válidos."), errors)
+        raise InvalidInput(errors)
     return {name: data[name] for name in names}
 
 
@@ -138,6 +138,4 @@ def lockout(
 ) -> HttpResponse:
     """Answer for a locked-out sign-in; the same whether the account exists or not."""
     message = _("Demasiados intentos fallidos. Espera unos minutos antes de volver a intentarlo.")
-    response = error_response(request, 429, message)
-    response["Retry-After"] = "60"
-    return response
+    return error_response(request, 429, message, retry_after=60)
