@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from cluster import topology
-from replication import ha_sql, sql
+from failover import ha_sql
+from replication import sql
 from tests.cluster.harness import (
     DBS,
     FLAVOR,
