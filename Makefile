@@ -8,6 +8,8 @@ VENV_BIN := .venv/bin
 SERVICE ?=
 # logs: FOLLOW=1 follows the log
 FOLLOW ?=
+# rotate-secret: NAME=DJANGO_SECRET_KEY|DB_APP_PASSWORD|DB_MIGRATE_PASSWORD|DB_ADMIN_PASSWORD|REPLICATION_PASSWORD
+NAME ?=
 # test: extra pytest arguments, e.g. PYTEST_ARGS="-k rooms -x"
 PYTEST_ARGS ?=
 # The settings refuse to load without a secret key and a primary URL. Lint only imports them
@@ -19,7 +21,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs down clean balance lint migrations-check test loadtest bench chaos
+.PHONY: help deps deps-test up status start stop restart logs env rotate-secret down clean balance lint migrations-check test loadtest bench chaos messages metrics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -48,6 +50,12 @@ restart: ## restart one service; app nodes reload gracefully (HUP): make restart
 
 logs: ## last 100 lines of a service's log: make logs SERVICE=nginx [FOLLOW=1]
 	$(CLUSTER) logs "$(SERVICE)" $(if $(FOLLOW),--follow)
+
+env: ## create .env from .env.example and generate every missing secret (set values are kept)
+	$(CLUSTER) env
+
+rotate-secret: ## a new value for one secret on the running cluster: make rotate-secret NAME=DB_APP_PASSWORD
+	$(CLUSTER) rotate-secret "$(NAME)"
 
 down: ## stop everything, supervisord included (data kept)
 	$(CLUSTER) down
@@ -84,3 +92,10 @@ bench: ## benchmark through nginx (wrk + Locust, SQL per request, RSS); BENCH_AR
 
 chaos: ## failover under load (write gap, lost and failed writes) and creates/s with semi-sync on vs off
 	$(VENV_BIN)/python bench/chaos.py $(CHAOS_ARGS)
+
+messages: ## refresh locale/en/LC_MESSAGES/django.po from the sources (then translate the new msgids)
+	$(LINT_ENV) $(VENV_BIN)/python manage.py makemessages --locale=en --no-location --ignore=".*" --ignore=staticfiles
+
+metrics: ## scrape GET /metrics on each node (Prometheus text; loopback only, nginx does not serve it)
+	@for url in $$($(PYTHON) -c "from cluster.topology import APPS; print(' '.join(a.url for a in APPS))"); do \
+		echo "# --- $$url/metrics"; curl -fsS "$$url/metrics" || exit 1; done

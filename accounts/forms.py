@@ -1,8 +1,11 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from accounts.services import user_password_set
 
 
 class RegisterForm(forms.Form):
@@ -37,3 +40,22 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Usuario, correo o contraseña incorrectos."),
     }
+
+
+class _StoresThroughServices:
+    """Django's password forms, storing through accounts.services (which rotates the feeds)."""
+
+    user: Any
+    cleaned_data: dict[str, Any]
+
+    def save(self, commit: bool = True) -> Any:
+        user_password_set(user=self.user, password=self.cleaned_data["new_password1"])
+        return self.user
+
+
+class SetPasswordForm(_StoresThroughServices, auth_forms.SetPasswordForm):
+    """A forgotten password's reset: the new one twice."""
+
+
+class PasswordChangeForm(_StoresThroughServices, auth_forms.PasswordChangeForm):
+    """The current password, then the new one twice."""

@@ -8,7 +8,8 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from replication import primary_atomic
+from accounts.signals import password_changed
+from replication import primary_atomic, use_primary
 
 
 def user_create(
@@ -16,8 +17,10 @@ def user_create(
 ) -> User:
     """Create a user, validated once here; a duplicate raises ValidationError(code="unique").
 
-    The unique checks run on the primary inside the transaction, and the
-    database's unique indexes decide the race between two simultaneous sign-ups.
+    Everything is checked before the password is hashed (the costly step), so a
+    taken name or a bad form costs a sign-up flood no hash. The unique checks
+    read the primary; the database's unique indexes decide the race between two
+    simultaneous sign-ups.
     """
     user = User(
         username=(username or "").strip(),
@@ -30,20 +33,45 @@ def user_create(
         password_validation.validate_password(password or "", user)
     except ValidationError as exc:
         errors["password"] = exc.error_list
+    with use_primary("sign-up"):
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as exc:
+            for field, field_errors in exc.error_dict.items():
+                errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
     user.set_password(password or "")
     try:
         with primary_atomic():
-            try:
-                user.full_clean()
-            except ValidationError as exc:
-                for field, field_errors in exc.error_dict.items():
-                    errors.setdefault(field, []).extend(field_errors)
-            if errors:
-                raise ValidationError(errors)
             user.save()
     except IntegrityError as exc:
         raise _duplicate_user_error(exc) from exc
     return user
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Change the password after checking the current one; ValidationError names the field."""
+    if not user.check_password(old_password or ""):
+        error = ValidationError(_("La contraseña actual no es correcta."), code="invalid")
+        raise ValidationError({"old_password": error})
+    try:
+        password_validation.validate_password(new_password or "", user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
+    user_password_set(user=user, password=new_password)
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """Store an already validated password and rotate what the old one protected.
+
+    Every other session ends with it (a session's auth hash derives from the
+    password); the caller keeps its own with update_session_auth_hash.
+    """
+    user.set_password(password)
+    with primary_atomic():
+        user.save(update_fields=["password"])
+        password_changed.send(sender=User, user=user)
 
 
 def _duplicate_user_error(exc: IntegrityError) -> ValidationError:

@@ -8,9 +8,23 @@ urlpatterns = [
     path("register", views.register_page, name="register"),
     path("login", views.LoginPageView.as_view(), name="login"),
     path("logout", views.LogoutPageView.as_view(), name="logout"),
+    path("password", views.PasswordChangePageView.as_view(), name="password_change"),
+    path("password/reset/", views.PasswordResetPageView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDonePageView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmPageView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views.PasswordResetCompletePageView.as_view(),
+        name="password_reset_complete",
+    ),
     path("auth/csrf", views.csrf_api, name="api-csrf"),
     path("auth/register", views.register_api, name="api-register"),
     path("auth/login", views.login_api, name="api-login"),
     path("auth/logout", views.logout_api, name="api-logout"),
+    path("auth/password", views.password_api, name="api-password"),
     path("auth/me", views.me_api, name="api-me"),
 ]

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import LoginForm, RegisterForm
+from accounts.forms import LoginForm, PasswordChangeForm, RegisterForm, SetPasswordForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from accounts.services import user_create
+from accounts.services import user_create, user_password_change
 from accounts.signals import me_fields
 from core.http import (
     InvalidInput,
@@ -68,6 +71,47 @@ class LogoutPageView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
+class PasswordChangePageView(auth_views.PasswordChangeView):
+    """Change the password; this session stays, every other one ends."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("salas:dashboard")
+
+    def form_valid(self, form: auth_forms.PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Contraseña cambiada. Las demás sesiones se han cerrado."))
+        return response
+
+
+class PasswordResetPageView(auth_views.PasswordResetView):
+    """Mail a one-time link; the page says the same whether the address has an account or not."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]
+        # The link's host from the settings when set, never from a Host header alone.
+        return {"domain": settings.SITE_DOMAIN} if settings.SITE_DOMAIN else {}
+
+
+class PasswordResetDonePageView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmPageView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompletePageView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
 # --- JSON ---------------------------------------------------------------------------
 
 
@@ -108,6 +152,18 @@ def login_api(request: HttpRequest) -> HttpResponse:
 def logout_api(request: HttpRequest) -> HttpResponse:
     logout(request)
     return json_response({"detail": _("Sesión cerrada.")})
+
+
+@api_view(["POST"])
+def password_api(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Change the password: `old_password`, `new_password`. This session stays, the others end."""
+    data = parse_json_object(request)
+    fields = _required_strings(data, ("old_password", "new_password"))
+    user_password_change(
+        user=request.user, old_password=fields["old_password"], new_password=fields["new_password"]
+    )
+    update_session_auth_hash(request, request.user)
+    return json_response({"detail": _("Contraseña cambiada.")})
 
 
 @api_view(["GET"])

@@ -13,7 +13,7 @@ databases, Django commands, app nodes, nginx, status). Every step checks before
 it acts, so a second `up` on a running cluster changes nothing and still prints
 the status. A failing step names the log to read and the command exits 1.
 
-Subcommands: up, status, start|stop|restart|logs SERVICE, down (stop everything,
+Subcommands: up, status, start|stop|restart|logs SERVICE, env, rotate-secret NAME, down (stop everything,
 keep the data), clean (down, then delete all state), deps [--test], balance
 (nginx's 3:2:1 split, from the answers), pytest [ARGS] (pytest against the
 cluster's primary). Load tests live in locustfile.py
@@ -32,7 +32,8 @@ Where things live:
                              path would be too long for AF_UNIX.
 
 Settings come from the repo's .env (created from .env.example on the first run,
-with a random DJANGO_SECRET_KEY): DATABASE_URL, DB_ADMIN_USER, DB_ADMIN_PASSWORD.
+every secret generated: `env`; `rotate-secret NAME` changes one on the running
+cluster): DATABASE_URL, DB_ADMIN_USER, DB_ADMIN_PASSWORD.
 Variables exported in the shell do not reach the nodes: supervisord starts from a
 clean environment and the nodes read .env themselves. CLUSTER_SKIP_DJANGO=1 (or
 --skip-django) brings up only the databases and nginx: no Django commands, no
@@ -43,6 +44,7 @@ Standard library only (Python 3.11+): it runs before the virtualenv exists.
 One module per concern: topology (services, ports, weights: the one definition),
 paths, envfile (.env), layout (runtime dirs), render (my.cnf, nginx.conf,
 supervisord.conf), supervisor (the supervisord client), packages (apt, .venv),
-probes, steps and up (`make up`), status, procfs, teardown (down, clean), monitor
-(the failover monitor program), balance (`make balance`), cli. gunicorn.conf.py is each node's gunicorn config.
+probes, steps and up (`make up`), rotate (env, rotate-secret), status, procfs,
+teardown (down, clean), monitor (the failover monitor program), balance (`make balance`), cli.
+gunicorn.conf.py is each node's gunicorn config.
 """

@@ -1,5 +1,5 @@
-"""The subcommands behind the Makefile (up, status, start, stop, restart, logs, down, clean,
-deps, pytest): argument parsing, one handler each, errors reported with the log to read."""
+"""The subcommands behind the Makefile (up, status, start, stop, restart, logs, env,
+rotate-secret, down, clean, deps, pytest): argument parsing, one handler each, errors reported with the log to read."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from cluster.packages import ensure_packages, ensure_venv
 from cluster.paths import LOGS, RELOCATION_ROOT, STATE, VENV_BIN, log_file, shown
 from cluster.probes import start_and_wait, wait_ready
 from cluster.recover import cmd_recover
+from cluster.rotate import ROTATABLE, cmd_env, cmd_rotate
 from cluster.shell import exclusive_lock, make_logs_dir
 from cluster.status import print_rows, problems, status_row
 from cluster.supervisor import Supervisor, connected
@@ -165,6 +166,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     logs.add_argument("--follow", "-f", action="store_true")
     logs.add_argument("--lines", "-n", type=int, default=100)
     logs.set_defaults(handler=cmd_logs)
+    env = commands.add_parser("env", help="create .env and fill every missing secret (set ones are kept)")
+    env.set_defaults(handler=cmd_env)
+    rotate = commands.add_parser("rotate-secret", help="a new value for one secret, on the running cluster")
+    rotate.add_argument("name", nargs="?", help=" | ".join(ROTATABLE))
+    rotate.set_defaults(handler=cmd_rotate)
     commands.add_parser("down", help="stop everything, keep data").set_defaults(handler=cmd_down)
     commands.add_parser("clean", help="down, then delete all state").set_defaults(handler=cmd_clean)
     deps = commands.add_parser("deps", help="OS packages and .venv")

@@ -1,16 +1,17 @@
 """The repo's .env: reading it (the runner, the tests and the bench use the same reader),
-creating it from .env.example with a random secret key, and URLs derived from it."""
+creating it from .env.example with every secret generated (never a default), changing one
+value (rotation), and URLs derived from it."""
 
 from __future__ import annotations
 
 import os
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from cluster.console import ClusterError
 from cluster.paths import ENV_EXAMPLE, ENV_FILE
-from cluster.shell import write_if_changed
 from cluster.topology import HOST
 
 
@@ -52,33 +53,83 @@ def require(env: dict[str, str], *keys: str) -> list[str]:
     return [env[key] for key in keys]
 
 
-def with_secret_key(text: str) -> tuple[str, bool]:
-    """Fill an empty DJANGO_SECRET_KEY= line (or add one) with a random key."""
-    line = f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}"
-    if "DJANGO_SECRET_KEY" not in parse_env_text(text):
-        return text.rstrip("\n") + f"\n{line}\n", True
-    pattern = re.compile(r"^DJANGO_SECRET_KEY=[ \t]*$", re.MULTILINE)
+# Every secret the system needs, generated on first use: (variable, bytes of randomness).
+# token_urlsafe's alphabet (A-Z a-z 0-9 - _) needs no quoting in a URL, an SQL string,
+# supervisord's config or a shell, so the values travel unchanged to every reader.
+SECRETS = (
+    ("DJANGO_SECRET_KEY", 50),
+    ("DB_APP_PASSWORD", 24),
+    ("DB_MIGRATE_PASSWORD", 24),
+    ("DB_ADMIN_PASSWORD", 24),
+    ("REPLICATION_PASSWORD", 24),
+    # The containers' MariaDB root (Docker Compose only; make up keeps root on the socket).
+    ("DB_ROOT_PASSWORD", 24),
+)
+SECRET_NAMES = tuple(name for name, _ in SECRETS)
+
+
+def new_secret(name: str) -> str:
+    return secrets.token_urlsafe(dict(SECRETS)[name])
+
+
+def with_value(text: str, name: str, value: str) -> str:
+    """Set NAME=value: the first NAME= line replaced (comments kept), or one appended."""
+    pattern = re.compile(rf"^(export[ \t]+)?{re.escape(name)}[ \t]*=.*$", re.MULTILINE)
+    line = f"{name}={value}"
     new_text, count = pattern.subn(lambda _match: line, text, count=1)
-    return new_text, bool(count)
+    return new_text if count else text.rstrip("\n") + f"\n{line}\n"
+
+
+def with_secrets(text: str) -> tuple[str, list[str]]:
+    """Fill every secret that is missing or empty with a random value; set ones are kept."""
+    present = parse_env_text(text)
+    filled = [name for name in SECRET_NAMES if not present.get(name)]
+    for name in filled:
+        text = with_value(text, name, new_secret(name))
+    return text, filled
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text`, readable by its owner only from the first byte on.
+
+    Written aside and renamed: no other user can open the file while it is being
+    written at the umask's mode, and a reader never sees half a file.
+    """
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.chmod(staging, 0o600)
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def ensure_env_file() -> str:
+    """Create .env from .env.example if missing and fill every missing secret; never change a
+    value that is set. What `make up` and the Docker path's `python3 -m cluster env` run."""
     if not ENV_EXAMPLE.is_file():
         raise ClusterError(".env.example is missing from the repo")
     created = not ENV_FILE.is_file()
     source = ENV_EXAMPLE if created else ENV_FILE
-    text, filled = with_secret_key(source.read_text())
+    text, filled = with_secrets(source.read_text())
     if created or filled:
-        write_if_changed(ENV_FILE, text, mode=0o600)
-    if created:
-        result = "created from .env.example with a random DJANGO_SECRET_KEY"
-    else:
-        result = "kept" + ("; filled the empty DJANGO_SECRET_KEY" if filled else "")
+        write_private(ENV_FILE, text)
+    elif ENV_FILE.stat().st_mode & 0o077:
+        ENV_FILE.chmod(0o600)
+    generated = f"generated {', '.join(filled)}" if filled else "no secret missing"
+    result = ("created from .env.example; " if created else "kept; ") + generated
     example_keys = parse_env_text(ENV_EXAMPLE.read_text())
     missing = sorted(set(example_keys) - set(read_env()))
     if missing:
         result += f"; note: .env lacks {', '.join(missing)} (in .env.example)"
     return result
+
+
+def set_env_value(name: str, value: str) -> None:
+    """Change one variable in .env, keeping everything else (rotation)."""
+    write_private(ENV_FILE, with_value(ENV_FILE.read_text(), name, value))
 
 
 def replica_url(primary_url: str, port: int) -> str:

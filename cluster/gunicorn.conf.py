@@ -25,6 +25,8 @@ the old ones gracefully, so no request is dropped.
 """
 
 import os
+import shutil
+import tempfile
 
 _node = os.environ.get("NODE_NAME", "local")
 
@@ -68,3 +70,20 @@ proc_name = f"salas-{_node}"
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else None
 errorlog = "-"
 access_log_format = f'%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss node={_node} rid=%({{x-request-id}}i)s "%(a)s"'
+
+# GET /metrics (core/metrics.py): prometheus_client's multiprocess mode. Each worker
+# writes its counters to files in this dir and a scrape sums them, so the figures are
+# the node's, whichever worker answers. One fresh dir per gunicorn master (a restart
+# starts from zero; nodes and checkouts never share one); HUP keeps it, so counters
+# survive a graceful reload. A dir given in the environment is used as it is.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix=f"salas-metrics-{_node}-", dir=worker_tmp_dir
+    )
+    os.environ["SALAS_METRICS_DIR_MADE"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_exit(server):
+    made = os.environ.get("SALAS_METRICS_DIR_MADE")
+    if made:
+        shutil.rmtree(made, ignore_errors=True)

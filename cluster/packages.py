@@ -26,6 +26,8 @@ BASE_PACKAGES = (
     # mysqlclient has no Linux wheel: pip compiles it.
     "gcc",
     "libc6-dev",
+    # msgfmt: compilemessages builds the English catalogue (locale/en) at `make up`.
+    "gettext",
 )
 # Debian's own python3 splits venv and headers into packages of their own.
 DEBIAN_PYTHON_PACKAGES = ("python3-venv", "python3-dev")

@@ -123,7 +123,7 @@ def exclusive_lock() -> Iterator[None]:
 
 
 def make_logs_dir() -> None:
-    """Root only: django.log holds the admin password that ensure_admin prints once."""
+    """Root only: the logs hold client addresses, account names and errors."""
     LOGS.mkdir(parents=True, exist_ok=True)
     LOGS.chmod(0o700)
 

@@ -24,6 +24,9 @@ DJANGO_COMMANDS = (
     ("setup_replication",),
     ("migrate", "--noinput"),
     ("collectstatic", "--noinput"),
+    # locale/*/LC_MESSAGES/django.mo from the .po files (not committed); hidden dirs such as
+    # .venv and .state hold other projects' catalogues and are skipped.
+    ("compilemessages", "--ignore=.*", "--ignore=staticfiles"),
     ("ensure_admin",),
     ("seed_demo",),
 )
@@ -154,9 +157,17 @@ def django_environment(env: dict[str, str]) -> dict[str, str]:
     return {**clean_environment(), **env, "PYTHONUNBUFFERED": "1"}
 
 
+# Commands that log in as the schema owner (MIGRATE_DATABASE_URL, DDL) instead of the
+# app account (DML only): settings.py reads DATABASE_ACCOUNT.
+SCHEMA_OWNER_COMMANDS = frozenset({"migrate"})
+
+
 def manage(out: StepOutput, env: dict[str, str], *args: str) -> None:
     cmd = [str(VENV_BIN / "python"), "manage.py", *args]
-    run_streamed(cmd, LOGS / "django.log", out, args[0], django_environment(env))
+    environment = django_environment(env)
+    if args[0] in SCHEMA_OWNER_COMMANDS:
+        environment["DATABASE_ACCOUNT"] = "migrate"
+    run_streamed(cmd, LOGS / "django.log", out, args[0], environment)
 
 
 def sync_static(layout: Layout) -> str:

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 HOST = "127.0.0.1"
 NGINX_PORT = 8084
 NGINX_URL = f"http://{HOST}:{NGINX_PORT}"
+# Where make up's nodes send mail (password reset) unless .env sets EMAIL_URL: nothing
+# listens there by itself (a node logs the failure); the cluster tests start a real SMTP
+# server on it, and `.venv/bin/python -m aiosmtpd -n -l 127.0.0.1:8025` prints what arrives.
+MAIL_PORT = 8025
+MAIL_URL = f"smtp://{HOST}:{MAIL_PORT}"
 # The failover monitor: a supervised program that listens nowhere (cluster/monitor.py).
 MONITOR = "monitor"
 

@@ -191,9 +191,21 @@ def client_ip(request: HttpRequest) -> str:
     return remote
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @functools.cache
-def _trusted_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(net) for net in settings.TRUSTED_PROXY_NETWORKS)
+def _networks(listed: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(net) for net in listed)
+
+
+def address_in(address: str, setting: str) -> bool:
+    """Whether `address` is in one of the networks the setting lists (a bad address is in none)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(getattr(settings, setting))))
 
 
 def _is_unix_socket_peer(request: HttpRequest) -> bool:
@@ -204,8 +216,4 @@ def _is_unix_socket_peer(request: HttpRequest) -> bool:
 
 
 def _is_trusted_proxy(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in _trusted_networks())
+    return address_in(address, "TRUSTED_PROXY_NETWORKS")

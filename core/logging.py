@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 
 class SuspiciousRequestAsWarning(logging.Filter):
@@ -15,4 +16,22 @@ class SuspiciousRequestAsWarning(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
+        return True
+
+
+# A calendar feed URL's token is a password for that feed (reservas.feeds).
+_FEED_TOKEN = re.compile(r"/ical/[^/\s\"']+")
+
+
+class MaskFeedTokens(logging.Filter):
+    """Every line through the handler shows /ical/***/... instead of a feed's token.
+
+    On the handler, not a logger: whichever logger writes the path (django.request's
+    "Not Found: ...", a traceback's message), the line is masked before it is written.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/ical/" in message:
+            record.msg, record.args = _FEED_TOKEN.sub("/ical/***", message), None
         return True

@@ -6,9 +6,9 @@
 # Each step is idempotent: the service runs on every `docker compose up`.
 set -eu
 
-echo "==> migrate"
-python manage.py migrate --noinput
-echo "==> ensure_admin (a generated password is printed once, here)"
+echo "==> migrate (as the schema owner, MIGRATE_DATABASE_URL)"
+DATABASE_ACCOUNT=migrate python manage.py migrate --noinput
+echo "==> ensure_admin (a generated password goes to DJANGO_ADMIN_PASSWORD_FILE, not here)"
 python manage.py ensure_admin
 echo "==> seed_demo"
 python manage.py seed_demo --owner "${DJANGO_ADMIN_USERNAME:-admin}"

@@ -4,6 +4,20 @@ Domain apps use only the names below (replication/interface.py); the modules
 behind them are this package's own. Rooms, users and bookings never live here.
 """
 
-from replication.interface import StateCache, primary_atomic, primary_connection, read_route, use_primary
+from replication.interface import (
+    StateCache,
+    metrics_collector,
+    primary_atomic,
+    primary_connection,
+    read_route,
+    use_primary,
+)
 
-__all__ = ["StateCache", "primary_atomic", "primary_connection", "read_route", "use_primary"]
+__all__ = [
+    "StateCache",
+    "metrics_collector",
+    "primary_atomic",
+    "primary_connection",
+    "read_route",
+    "use_primary",
+]

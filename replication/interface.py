@@ -14,8 +14,10 @@ from typing import Generic, TypeVar
 
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from prometheus_client.registry import Collector
 
 from replication import health, snapshot, state
+from replication.metrics import ReplicationCollector
 
 T = TypeVar("T")
 
@@ -87,3 +89,8 @@ class StateCache(Generic[T]):
 
     def clear(self) -> None:
         self._cache.clear()
+
+
+def metrics_collector() -> Collector:
+    """The servers' state as this node sees it, for GET /metrics (replication.metrics)."""
+    return ReplicationCollector()

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
-from replication import consistency, health, state
+from replication import consistency, health, metrics, state
 from replication.health import PRIMARY, REPLICA
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ class ReadRoutingMiddleware:
             response = self.get_response(request)
             if route.wrote:
                 consistency.set_write_position_cookie(response)
+        if request.method in SAFE_METHODS:
+            metrics.count_read(route.alias, route.reason)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -92,7 +94,11 @@ class ReadRoutingMiddleware:
     def _replica_serves(request: HttpRequest) -> bool:
         """Whether the replica holds the client's own last write (if any)."""
         gtid = consistency.client_gtid(request)
-        return not gtid or consistency.replica_has_applied(gtid)
+        if not gtid:
+            return True
+        applied = consistency.replica_has_applied(gtid)
+        metrics.count_read_your_writes(applied)
+        return applied
 
 
 def _spy_on_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict) -> Any:

@@ -8,6 +8,7 @@ here, as plain functions of a Flavor, so it can be unit-tested without a server.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -113,32 +114,60 @@ def wait_for_gtid(flavor: Flavor) -> str:
     return "SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %s)"
 
 
-def create_user(user: str, password: str, host: str = "%") -> list[str]:
-    """Create or re-password a user; parameters are bound by the driver."""
-    return [
-        f"CREATE USER IF NOT EXISTS {quote_literal(user)}@{quote_literal(host)} "
-        f"IDENTIFIED BY {quote_literal(password)}",
-        f"ALTER USER {quote_literal(user)}@{quote_literal(host)} IDENTIFIED BY {quote_literal(password)}",
-    ]
+def native_password_hash(password: str) -> str:
+    """MariaDB's mysql_native_password hash: '*' and SHA1(SHA1(password)) in upper-case hex."""
+    return "*" + hashlib.sha1(hashlib.sha1(password.encode()).digest()).hexdigest().upper()
+
+
+def create_user(flavor: Flavor, user: str, password: str, host: str = "%") -> list[str]:
+    """Create or re-password a user.
+
+    On MariaDB by its hash: these statements are binlogged (that is how the replicas get
+    the account), and SHOW BINLOG EVENTS, open to BINLOG MONITOR (the app account's), shows
+    a statement's text; the hash cannot be used to log in.
+    """
+    who = f"{quote_literal(user)}@{quote_literal(host)}"
+    secret = (
+        f"IDENTIFIED BY PASSWORD {quote_literal(native_password_hash(password))}"
+        if flavor.is_mariadb
+        else f"IDENTIFIED BY {quote_literal(password)}"
+    )
+    return [f"CREATE USER IF NOT EXISTS {who} {secret}", f"ALTER USER {who} {secret}"]
 
 
 def grant_replication(user: str, host: str = "%") -> str:
     return f"GRANT REPLICATION SLAVE ON *.* TO {quote_literal(user)}@{quote_literal(host)}"
 
 
-def grant_app_user(flavor: Flavor, *, user: str, database: str, host: str = "%") -> list[str]:
-    """What the application needs, and nothing that bypasses read_only.
+# What the app account may not hold at run time (a migration's DDL): revoked from an
+# account created before the schema got its own owner.
+SCHEMA_PRIVILEGES = "CREATE, ALTER, INDEX, DROP, REFERENCES, CREATE TEMPORARY TABLES, LOCK TABLES"
 
-    The monitoring grant lets a node read its replica's status (lag, threads)
-    to decide where its reads go.
+
+def grant_app_user(flavor: Flavor, *, user: str, database: str, host: str = "%") -> list[str]:
+    """Rows in, rows out (DML) and the replication state a node reads; no DDL, nothing that
+    bypasses read_only.
+
+    On MariaDB 10.11: SLAVE MONITOR for SHOW SLAVE STATUS (replication/health.py: a node's
+    replica's lag and threads), BINLOG MONITOR for SHOW MASTER STATUS (replication/snapshot.py:
+    the primary's binlog coordinates a cached page is filed under). MySQL's REPLICATION CLIENT
+    covers both. The GTID positions (@@gtid_binlog_pos, @@gtid_slave_pos), MASTER_GTID_WAIT
+    and SHOW GLOBAL STATUS / VARIABLES need no privilege. `manage.py migrate` logs in as the
+    schema owner instead (grant_schema_owner).
     """
     who = f"{quote_literal(user)}@{quote_literal(host)}"
     monitor = "SLAVE MONITOR, BINLOG MONITOR" if flavor.is_mariadb else "REPLICATION CLIENT"
     return [
-        f"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, "
-        f"CREATE TEMPORARY TABLES, LOCK TABLES ON `{database}`.* TO {who}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO {who}",
+        f"REVOKE {SCHEMA_PRIVILEGES} ON `{database}`.* FROM {who}",
         f"GRANT {monitor} ON *.* TO {who}",
     ]
+
+
+def grant_schema_owner(*, user: str, database: str, host: str = "%") -> list[str]:
+    """The migration account: everything on the app database (DDL, and the rows migrations
+    and post_migrate write), nothing on other databases, no global privilege."""
+    return [f"GRANT ALL PRIVILEGES ON `{database}`.* TO {quote_literal(user)}@{quote_literal(host)}"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""GET /api/status: which node answered, where its reads go right now, and why."""
+"""GET /api/status: which node answered, where its reads go right now, and why.
+
+Anyone may ask whether the service is up (status and node); the detail (server
+ids, GTID positions, failover history, error numbers) helps an attacker map the
+cluster, so only staff and the monitoring networks (MONITORING_NETWORKS, by
+default this machine's 127.0.0.1 and ::1) see it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import re
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from core.http import api_view, json_response
+from core.http import address_in, api_view, client_ip, json_response
 from replication import ha_status, health
 from replication.health import PRIMARY
 
@@ -19,9 +25,14 @@ def status(request: HttpRequest) -> HttpResponse:
     primary = health.primary_health()
     replica = health.replica_health()
     can_read = primary.reachable if reads_from == "primary" else replica.usable
-    body = {
+    summary = {
         "node": settings.NODE_NAME,
         "status": "ok" if can_read and primary.reachable else ("degraded" if can_read else "down"),
+    }
+    if not sees_detail(request):
+        return json_response(summary, status=200 if can_read else 503)
+    body = {
+        **summary,
         "reads_from": reads_from,
         "reason": route.reason if route else health.REASON_DISABLED,
         # Which server answered this node's health check for its read source.
@@ -33,6 +44,13 @@ def status(request: HttpRequest) -> HttpResponse:
         "semi_sync": ha_status.semi_sync_body() if primary.reachable else None,
     }
     return json_response(body, status=200 if can_read else 503)
+
+
+def sees_detail(request: HttpRequest) -> bool:
+    if address_in(client_ip(request), "MONITORING_NETWORKS"):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
 def _replica_body(replica: health.ReplicaHealth) -> dict:

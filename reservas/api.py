@@ -18,7 +18,7 @@ from salas.api import sala_list_params
 from salas.selectors import sala_get
 
 CREATE_FIELDS = ("sala", "titulo", "inicio", "fin", "asistentes")
-OPTIONAL_FIELDS = ("repeticion", "omitir_conflictos")
+OPTIONAL_FIELDS = ("repeticion", "omitir_conflictos", "privada")
 
 
 @api_view(["POST"])
@@ -44,18 +44,19 @@ def reserva_create_api(request: HttpRequest) -> HttpResponse:
         "inicio": inicio,
         "fin": fin,
         "asistentes": data["asistentes"],
+        "privada": data.get("privada", False),
     }
     try:
         if data.get("repeticion") is None:
             reserva = services.reserva_create(**common)
-            return json_response(selectors.reserva_to_dict(reserva), status=201)
+            return json_response(selectors.reserva_to_dict(reserva, viewer=request.user), status=201)
         resultado = services.reserva_series_create(
             **common, repeticion=repeticion_from_data(data["repeticion"]), omitir_conflictos=omitir
         )
     except services.ReservaConflicto as exc:
         return conflict_response(exc, serie=data.get("repeticion") is not None)
     body = {
-        "creadas": [selectors.reserva_to_dict(r) for r in resultado.creadas],
+        "creadas": [selectors.reserva_to_dict(r, viewer=request.user) for r in resultado.creadas],
         "omitidas": [conflicto_to_dict(c) for c in resultado.omitidas],
     }
     return json_response(body, status=201)
@@ -65,7 +66,7 @@ def reserva_create_api(request: HttpRequest) -> HttpResponse:
 def reserva_detail_api(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reserva = selectors.reserva_get(pk=pk)
     if request.method == "GET":
-        return json_response(selectors.reserva_to_dict(reserva))
+        return json_response(selectors.reserva_to_dict(reserva, viewer=request.user))
     serie = request.GET.get("serie", "0")
     if serie not in {"0", "1"}:
         raise InvalidInput({"serie": [_("Debe ser 0 o 1.")]})
@@ -77,7 +78,7 @@ def reserva_detail_api(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def reserva_mias_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     desde, hasta = params.window(request.GET, default_days=None)
     reservas = selectors.reservas_de_usuario(usuario=request.user, desde=desde, hasta=hasta)
-    return json_response({"reservas": [selectors.reserva_to_dict(r) for r in reservas]})
+    return json_response({"reservas": [selectors.reserva_to_dict(r, viewer=request.user) for r in reservas]})
 
 
 @api_view(["GET"])
@@ -85,7 +86,7 @@ def sala_reservas_api(request: HttpRequest, codigo: str) -> HttpResponse:
     desde, hasta = params.window(request.GET)
     sala = sala_get(codigo=codigo)
     reservas = selectors.reservas_de_sala(sala=sala, desde=desde, hasta=hasta)
-    return json_response({"reservas": [selectors.reserva_to_dict(r) for r in reservas]})
+    return json_response({"reservas": [selectors.reserva_to_dict(r, viewer=request.user) for r in reservas]})
 
 
 @api_view(["GET"])
@@ -116,9 +117,14 @@ def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
     return json_response(body)
 
 
-@api_view(["GET"])
+@api_view(["GET", "POST"])
 def ical_url_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return json_response({"ical": feeds.feed_url(request, request.user)})
+    """The feed URL: your bookings, or with ?sala=<code> that room's. POST rotates them all first."""
+    if request.method == "POST":
+        feeds.feed_rotate(user=request.user)
+    codigo = request.GET.get("sala")
+    sala = sala_get(codigo=codigo) if codigo else None
+    return json_response({"ical": feeds.feed_url(request, request.user, sala=sala)})
 
 
 def conflict_response(exc: services.ReservaConflicto, *, serie: bool) -> HttpResponse:

@@ -42,6 +42,9 @@ class ReservaForm(_Interval, forms.Form):
     veces = forms.IntegerField(
         label=_("Número de veces"), min_value=1, max_value=MAX_OCCURRENCES, required=False, initial=1
     )
+    privada = forms.BooleanField(
+        label=_("Privada"), required=False, help_text=_("Los demás solo verán «Ocupado».")
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -31,6 +31,9 @@ class Reserva(models.Model):
     fin = models.DateTimeField(_("fin"))
     asistentes = models.PositiveIntegerField(_("asistentes"))
     estado = models.CharField(_("estado"), max_length=10, choices=Estado.choices, default=Estado.CONFIRMADA)
+    # Private: others see "Ocupado", without title or booker (reservas.selectors). A database
+    # default too, so that code from before the column inserts rows during a deploy.
+    privada = models.BooleanField(_("privada"), default=False, db_default=False)
     # Shared by the occurrences of one recurring booking; null for a single one.
     serie = models.UUIDField(_("serie"), null=True, blank=True)
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)

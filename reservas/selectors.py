@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from reservas.models import Reserva
@@ -15,6 +17,8 @@ from salas.models import Sala
 from salas.selectors import SalaPage, sala_page_of, sala_queryset
 
 Confirmada = Reserva.Estado.CONFIRMADA
+# What others see of a private booking (its room's, or its own flag) instead of its title.
+OCUPADO = _("Ocupado")
 # A calendar window never holds more; past it a client asks for a shorter one.
 MAX_LISTED = 2000
 
@@ -53,17 +57,35 @@ def sala_future_bookings(*, sala_id: int) -> tuple[int, int]:
     return counts["n"], counts["most"] or 0
 
 
-def reserva_to_dict(reserva: Reserva) -> dict[str, Any]:
+def reserva_is_private(reserva: Reserva) -> bool:
+    return reserva.privada or reserva.sala.privada
+
+
+def reserva_shows_details(*, viewer: User | AnonymousUser | None, reserva: Reserva) -> bool:
+    """Whether the viewer sees a booking's title and booker: always, unless it is private;
+    then only its booker, the room's owner (who approves its use) and staff do."""
+    if not reserva_is_private(reserva):
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.is_staff or viewer.pk in {reserva.usuario_id, reserva.sala.owner_id}
+
+
+def reserva_to_dict(reserva: Reserva, *, viewer: User | AnonymousUser | None) -> dict[str, Any]:
+    """The booking as `viewer` may see it: a private one of someone else's is "Ocupado", no booker."""
+    shown = reserva_shows_details(viewer=viewer, reserva=reserva)
     return {
         "id": reserva.pk,
         "sala": {"codigo": reserva.sala.codigo, "nombre": reserva.sala.nombre},
-        "usuario": {"id": reserva.usuario_id, "username": reserva.usuario.username},
-        "titulo": reserva.titulo,
+        "usuario": {"id": reserva.usuario_id, "username": reserva.usuario.username} if shown else None,
+        "titulo": reserva.titulo if shown else str(OCUPADO),
         "inicio": timezone.localtime(reserva.inicio),
         "fin": timezone.localtime(reserva.fin),
         "asistentes": reserva.asistentes,
         "estado": reserva.estado,
-        "serie": str(reserva.serie) if reserva.serie else None,
+        "privada": reserva_is_private(reserva),
+        # A series id would link the private bookings of one person.
+        "serie": str(reserva.serie) if reserva.serie and shown else None,
         "created_at": timezone.localtime(reserva.created_at),
     }
 

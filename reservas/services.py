@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from replication import primary_atomic
+from reservas.metrics import count_bookings
 from reservas.models import TITULO_MAX, Reserva
 from reservas.recurrence import Repeticion, Slot, expand
 from salas.models import Sala
@@ -65,16 +66,24 @@ def reserva_can_cancel(*, user: User, reserva: Reserva) -> bool:
 
 
 def reserva_create(
-    *, usuario: User, sala: Sala, titulo: str, inicio: datetime, fin: datetime, asistentes: int
+    *,
+    usuario: User,
+    sala: Sala,
+    titulo: str,
+    inicio: datetime,
+    fin: datetime,
+    asistentes: int,
+    privada: bool = False,
 ) -> Reserva:
     """Book the room for [inicio, fin); ReservaConflicto when a confirmed booking overlaps."""
-    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes)
+    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes, privada=privada)
     resultado = _book(
         usuario=usuario,
         sala=sala,
         titulo=titulo,
         slots=[(inicio, fin)],
         asistentes=asistentes,
+        privada=privada,
         serie=None,
         omitir_conflictos=False,
     )
@@ -91,9 +100,10 @@ def reserva_series_create(
     asistentes: int,
     repeticion: Repeticion,
     omitir_conflictos: bool = False,
+    privada: bool = False,
 ) -> SerieResultado:
     """Book every occurrence of the rule: all or nothing, or only the free ones with omitir_conflictos."""
-    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes)
+    titulo = _validate(titulo=titulo, inicio=inicio, fin=fin, asistentes=asistentes, privada=privada)
     slots = expand(inicio=inicio, fin=fin, repeticion=repeticion)
     if slots[-1][0] > _horizon():
         raise ValidationError(
@@ -111,6 +121,7 @@ def reserva_series_create(
         titulo=titulo,
         slots=slots,
         asistentes=asistentes,
+        privada=privada,
         serie=uuid.uuid4(),
         omitir_conflictos=omitir_conflictos,
     )
@@ -139,6 +150,7 @@ def _book(
     titulo: str,
     slots: list[Slot],
     asistentes: int,
+    privada: bool,
     serie: uuid.UUID | None,
     omitir_conflictos: bool,
 ) -> SerieResultado:
@@ -175,7 +187,10 @@ def _book(
             else:
                 free.append(slot)
         if resultado.omitidas and not omitir_conflictos:
+            count_bookings(created=0, conflicts=len(resultado.omitidas))
             raise ReservaConflicto(resultado.omitidas)
+        if not usuario.is_staff:
+            _check_user_limits(usuario=usuario, slots=free)
         rows = [
             Reserva(
                 sala=locked,
@@ -184,6 +199,7 @@ def _book(
                 inicio=start,
                 fin=end,
                 asistentes=asistentes,
+                privada=privada,
                 serie=serie,
             )
             for start, end in free
@@ -195,10 +211,55 @@ def _book(
         for row in rows:
             row.sala = locked
         resultado.creadas = rows
+    count_bookings(created=len(rows), conflicts=len(resultado.omitidas))
     return resultado
 
 
-def _validate(*, titulo: object, inicio: object, fin: object, asistentes: object) -> str:
+def _check_user_limits(*, usuario: User, slots: list[Slot]) -> None:
+    """Refuse (409, naming the limit) what would take the user past their booking quotas.
+
+    Without a cap, a few series requests from one fresh account fill a room for a
+    year. Called under the room lock; the user's row is locked too, so that two
+    bookings of one user in different rooms cannot both pass the same count.
+    """
+    User.objects.select_for_update().filter(pk=usuario.pk).values_list("pk").first()
+    booked = list(
+        Reserva.objects.filter(usuario=usuario, estado=Confirmada, fin__gt=timezone.now()).values_list(
+            "inicio", "fin"
+        )
+    )
+    limit = settings.RESERVA_MAX_FUTURE_PER_USER
+    if len(booked) + len(slots) > limit:
+        raise _limit_error(
+            _("Superarías el límite de %(n)d reservas futuras por persona; cancela alguna antes.")
+            % {"n": limit}
+        )
+    hours: dict[tuple[int, int], float] = {}
+    for start, end in [*booked, *slots]:
+        hours[_week(start)] = hours.get(_week(start), 0.0) + (end - start).total_seconds() / 3600
+    weekly = settings.RESERVA_MAX_HOURS_PER_WEEK
+    for start, _end in slots:
+        if hours[_week(start)] > weekly:
+            local = timezone.localtime(start)
+            monday = local.date() - timedelta(days=local.weekday())
+            raise _limit_error(
+                _("Superarías el límite de %(n)d horas reservadas por semana (semana del %(lunes)s).")
+                % {"n": weekly, "lunes": monday.isoformat()}
+            )
+
+
+def _week(moment: datetime) -> tuple[int, int]:
+    """The ISO (year, week) of the moment in local time: weeks run Monday to Sunday."""
+    iso = timezone.localtime(moment).isocalendar()
+    return iso.year, iso.week
+
+
+def _limit_error(message: str) -> ValidationError:
+    # "conflict": other rows (the user's own bookings) refuse it, so 409, not 400.
+    return ValidationError({"__all__": ValidationError(message, code="conflict")})
+
+
+def _validate(*, titulo: object, inicio: object, fin: object, asistentes: object, privada: object) -> str:
     errors: dict[str, list[ValidationError]] = {}
 
     def add(name: str, message: str, code: str = "invalid") -> None:
@@ -212,6 +273,8 @@ def _validate(*, titulo: object, inicio: object, fin: object, asistentes: object
         add("asistentes", _("Debe ser un número entero."))
     elif asistentes < 1:
         add("asistentes", _("Al menos 1 asistente."), "min_value")
+    if not isinstance(privada, bool):
+        add("privada", _("Debe ser true o false."))
     for name, value in (("inicio", inicio), ("fin", fin)):
         if not isinstance(value, datetime) or timezone.is_naive(value):
             add(name, _("Fecha y hora con zona horaria (ISO 8601)."))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from core.http import is_conflict
 from reservas import feeds, params, selectors, services
 from reservas.forms import BuscarForm, ReservaForm
 from salas.selectors import sala_get
@@ -37,6 +38,7 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
             "inicio": form.inicio(),
             "fin": form.fin(),
             "asistentes": form.cleaned_data["asistentes"],
+            "privada": form.cleaned_data["privada"],
         }
         try:
             repeticion = form.repeticion()
@@ -50,6 +52,7 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
             status = 409
         except ValidationError as exc:
             _add_errors(form, exc)
+            status = 409 if is_conflict(exc) else 400
         else:
             messages.success(
                 request,

@@ -16,6 +16,12 @@ class SalaForm(forms.Form):
     capacidad = forms.IntegerField(label=_("Capacidad"), min_value=CAPACIDAD_MIN, max_value=CAPACIDAD_MAX)
 
 
+class SalaEditForm(SalaForm):
+    privada = forms.BooleanField(
+        label=_("Privada"), required=False, help_text=_("Los demás ven sus reservas como «Ocupado».")
+    )
+
+
 class SalaFilterForm(forms.Form):
     q = forms.CharField(label=_("Buscar"), required=False, max_length=100)
     min_capacidad = forms.IntegerField(

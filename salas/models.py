@@ -35,6 +35,14 @@ class Sala(models.Model):
         on_delete=models.CASCADE,
         related_name="salas",
     )
+    # Private: every booking of the room is shown to others as "Ocupado" (reservas.selectors).
+    # A database default too, so that code from before the column inserts rows during a deploy.
+    privada = models.BooleanField(
+        _("privada"),
+        default=False,
+        db_default=False,
+        help_text=_("Los demás ven sus reservas como «Ocupado»."),
+    )
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
 

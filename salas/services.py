@@ -22,7 +22,7 @@ from replication import primary_atomic, primary_connection
 from salas.models import Sala
 from salas.signals import sala_capacity_changing, sala_deleting
 
-EDITABLE_FIELDS = ("nombre", "codigo", "capacidad")
+EDITABLE_FIELDS = ("nombre", "codigo", "capacidad", "privada")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
@@ -92,6 +92,8 @@ def sala_update(*, sala: Sala, actor: User, data: dict[str, Any]) -> Sala:
         raise ValidationError(
             {name: ValidationError(_("Campo no editable."), code="not_editable") for name in sorted(unknown)}
         )
+    if "privada" in data and not isinstance(data["privada"], bool):
+        raise ValidationError({"privada": ValidationError(_("Debe ser true o false."), code="invalid")})
     if "owner" in data and not isinstance(data["owner"], User):
         raise ValidationError({"owner": ValidationError(_("Propietario no válido."), code="invalid")})
     with primary_atomic():

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.http import AuthenticatedHttpRequest
 from core.views import error_response
 from salas import selectors, services
-from salas.forms import SalaFilterForm, SalaForm
+from salas.forms import SalaEditForm, SalaFilterForm, SalaForm
 
 DASHBOARD_PAGE_SIZE = 20
 
@@ -67,8 +67,13 @@ def sala_edit(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
     sala = selectors.sala_get(codigo=codigo)
     if not services.sala_can_manage(user=request.user, sala=sala):
         raise PermissionDenied
-    initial = {"nombre": sala.nombre, "codigo": sala.codigo, "capacidad": sala.capacidad}
-    form = SalaForm(request.POST or None, initial=initial)
+    initial = {
+        "nombre": sala.nombre,
+        "codigo": sala.codigo,
+        "capacidad": sala.capacidad,
+        "privada": sala.privada,
+    }
+    form = SalaEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             sala = services.sala_update(sala=sala, actor=request.user, data=form.cleaned_data)

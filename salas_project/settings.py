@@ -7,6 +7,7 @@ environment variables, optionally loaded from a git-ignored `.env`.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    # django-ninja: its Swagger UI files (static) and docs template for /api/docs.
+    "ninja",
     "core",
     "replication",
     "failover",
@@ -118,14 +121,42 @@ def _database(url: str) -> dict:
     return config
 
 
-_PRIMARY_URL = env(
-    "DATABASE_URL",
-    # Local development default, only with DJANGO_DEBUG=1.
-    default="mysql://salas:salas-dev@127.0.0.1:3308/salas" if DEBUG else "",
-)
+def _with_password(url: str, variable: str) -> str:
+    """`url` with the password held in `variable` when the URL names a user but no password.
+
+    .env keeps each password once (make up generates them; rotation changes one line);
+    a URL that carries its own password (Docker Compose builds them) is left as it is.
+    """
+    parts = urlsplit(url)
+    if not url or not parts.username or parts.password is not None:
+        return url
+    password = env(variable, default="")
+    if not password:
+        raise ImproperlyConfigured(
+            f"{variable} is not set (make up or `python3 -m cluster env` generates it)"
+        )
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{userinfo}:{quote(password, safe='')}@{hostport}").geturl()
+
+
+# Which account `default` logs in as: the app's (DML only) or, for `manage.py migrate`
+# alone, the schema owner's (DDL): DATABASE_ACCOUNT=migrate (make up's migrate step
+# and docker/migrate.sh set it). The app never holds CREATE/ALTER/DROP at run time.
+DATABASE_ACCOUNT = env("DATABASE_ACCOUNT", default="app")
+if DATABASE_ACCOUNT not in {"app", "migrate"}:
+    raise ImproperlyConfigured("DATABASE_ACCOUNT must be 'app' or 'migrate'")
+# The schema owner's URL; setup_replication creates that account on the primary.
+MIGRATE_DATABASE_URL = _with_password(env("MIGRATE_DATABASE_URL", default=""), "DB_MIGRATE_PASSWORD")
+if DATABASE_ACCOUNT == "migrate":
+    _PRIMARY_URL = MIGRATE_DATABASE_URL
+else:
+    _PRIMARY_URL = _with_password(env("DATABASE_URL", default=""), "DB_APP_PASSWORD")
 if not _PRIMARY_URL:
-    raise ImproperlyConfigured("DATABASE_URL is not set (see .env.example; make up writes .env).")
-_REPLICA_URL = env("REPLICA_DATABASE_URL", default="")
+    raise ImproperlyConfigured(
+        f"{'MIGRATE_DATABASE_URL' if DATABASE_ACCOUNT == 'migrate' else 'DATABASE_URL'} is not set "
+        "(see .env.example; make up writes .env)."
+    )
+_REPLICA_URL = _with_password(env("REPLICA_DATABASE_URL", default=""), "DB_APP_PASSWORD")
 
 # The server this node reads (node i reads server i, whatever its role after a
 # switchover or failover). Set, both aliases follow the topology (see below).
@@ -183,13 +214,20 @@ ROOM_CREATE_FAST_LANE = env.bool("ROOM_CREATE_FAST_LANE", default=True)
 RESERVA_MIN_MINUTES = env.int("RESERVA_MIN_MINUTES", default=15)
 RESERVA_MAX_HOURS = env.int("RESERVA_MAX_HOURS", default=12)
 RESERVA_HORIZON_DAYS = env.int("RESERVA_HORIZON_DAYS", default=365)
+# Per-person quotas (staff exempt): confirmed bookings not yet ended, and hours booked
+# in one week (Monday to Sunday, local time). Refused with a 409 naming the limit.
+RESERVA_MAX_FUTURE_PER_USER = env.int("RESERVA_MAX_FUTURE_PER_USER", default=100)
+RESERVA_MAX_HOURS_PER_WEEK = env.int("RESERVA_MAX_HOURS_PER_WEEK", default=40)
 
 # --- Replication setup (manage.py setup_replication / replication_status) ----
 # Administrative connections (not the app user): the primary and each replica,
 # as `name=url` pairs. The source host/port is the primary as the replicas see
 # it (127.0.0.1:3308 locally, db1:3306 under Docker Compose).
-REPLICATION_PRIMARY_URL = env("REPLICATION_PRIMARY_URL", default="")
-REPLICATION_REPLICA_URLS = env.dict("REPLICATION_REPLICA_URLS", default={})
+REPLICATION_PRIMARY_URL = _with_password(env("REPLICATION_PRIMARY_URL", default=""), "DB_ADMIN_PASSWORD")
+REPLICATION_REPLICA_URLS = {
+    name: _with_password(url, "DB_ADMIN_PASSWORD")
+    for name, url in env.dict("REPLICATION_REPLICA_URLS", default={}).items()
+}
 REPLICATION_SOURCE_HOST = env("REPLICATION_SOURCE_HOST", default="127.0.0.1")
 REPLICATION_SOURCE_PORT = env.int("REPLICATION_SOURCE_PORT", default=3308)
 REPLICATION_USER = env("REPLICATION_USER", default="repl")
@@ -219,11 +257,13 @@ SERVER_CONTROL_COMMAND = env(
 )
 
 # The Django admin account `manage.py ensure_admin` creates (make up runs it).
-# With no password, one is generated and printed once.
+# With no password, one is generated and written once to `password_file` (0600),
+# never to a log: the command prints only the file's path.
 BOOTSTRAP_ADMIN = {
     "username": env("DJANGO_ADMIN_USERNAME", default="admin"),
     "email": env("DJANGO_ADMIN_EMAIL", default="admin@example.com"),
     "password": env("DJANGO_ADMIN_PASSWORD", default=""),
+    "password_file": env("DJANGO_ADMIN_PASSWORD_FILE", default=str(BASE_DIR / ".state" / "admin-password")),
 }
 
 # --- Auth ----------------------------------------------------------------------
@@ -258,6 +298,10 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("AXES_COOLOFF_SECONDS", default=15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Beside the per-(account, address) limit above: this many failures from one address,
+# whatever the accounts, lock that address out (accounts.throttling).
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_HANDLER = "accounts.throttling.AddressAwareHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
@@ -266,6 +310,20 @@ AXES_USERNAME_CALLABLE = "accounts.throttling.lockout_username"
 AXES_VERBOSE = False
 # Successful sign-ins are already in the node logs; one write fewer per login.
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Mail (password reset) ---------------------------------------------------------
+# EMAIL_URL as django-environ reads it: smtp://user:password@host:25,
+# smtp+tls://...:587, smtp+ssl://...:465; `make up` points the nodes at
+# smtp://127.0.0.1:8025 (README). Without one, mail is written to the node's log.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="salas <no-reply@localhost>")
+# A mail server that does not answer must not hold a worker long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The host (and port) reset links name. Empty: the request's Host, which
+# ALLOWED_HOSTS bounds but whose port a client chooses: set it in a deployment.
+SITE_DOMAIN = env("SITE_DOMAIN", default="")
+# A reset link works once, and for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 2)
 
 # --- Security headers ----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -289,6 +347,11 @@ if env.bool("DJANGO_HTTPS", default=False):
 # a loopback port is some local process, not the balancer.
 TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Clients that see /api/status in full (servers, GTID positions, failover history);
+# everyone else gets ok/degraded/down and the node. Staff see it from anywhere.
+# Only this machine's own address by default: other loopback addresses
+# (127.0.0.2...) are other clients, which the cluster tests use to stand in for one.
+MONITORING_NETWORKS = env.list("MONITORING_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # --- I18n ------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -318,8 +381,13 @@ LOGGING = {
     "formatters": {
         "node": {"format": f"%(asctime)s {NODE_NAME} %(levelname)s %(name)s: %(message)s"},
     },
-    "filters": {"suspicious_as_warning": {"()": "core.logging.SuspiciousRequestAsWarning"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "node"}},
+    "filters": {
+        "suspicious_as_warning": {"()": "core.logging.SuspiciousRequestAsWarning"},
+        "mask_feed_tokens": {"()": "core.logging.MaskFeedTokens"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "node", "filters": ["mask_feed_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -1,4 +1,4 @@
-"""{% sala_semana sala %}: a room's week of bookings and its booking form, on the room's page.
+"""{% sala_semana sala %}: a room's week of bookings, its booking form and feed, on the room's page.
 
 The room's page belongs to salas, which never imports reservas: its template
 loads this tag, and the booking view re-renders the same page with its form and
@@ -12,7 +12,7 @@ from typing import Any
 
 from django import template
 
-from reservas import params, selectors
+from reservas import feeds, params, selectors
 from reservas.forms import ReservaForm
 from salas.models import Sala
 
@@ -39,12 +39,17 @@ def sala_semana(context: template.Context, sala: Sala) -> dict[str, Any]:
         form = ReservaForm(initial={"asistentes": 1, **initial})
     return {
         "sala": sala,
+        # Bookings shown as "Ocupado", without title or booker, to this viewer.
+        "ocultas": {
+            r.pk for r in reservas if not selectors.reserva_shows_details(viewer=request.user, reserva=r)
+        },
         "days": days,
         "semana": monday,
         "semana_anterior": monday - timedelta(days=7),
         "semana_siguiente": monday + timedelta(days=7),
         "reserva_form": form,
         "conflictos": context.get("conflictos") or [],
+        "feed_url": feeds.feed_url(request, request.user, sala=sala),
     }
 
 

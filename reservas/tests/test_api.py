@@ -4,10 +4,12 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
+from accounts.tests.factories import UserFactory
 from replication.consistency import COOKIE_NAME
 from reservas.models import Reserva
 from reservas.tests.factories import ReservaFactory, in_hours
 from salas.tests.factories import SalaFactory
+from tests.credentials import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +17,7 @@ BOOKING_FIELDS = {
     "id",
     "sala",
     "usuario",
+    "privada",
     "titulo",
     "inicio",
     "fin",
@@ -191,14 +194,27 @@ def test_ical_feeds_and_rotation(user_api, api, user):
     events = Calendar.from_ical(response.content).walk("VEVENT")
     assert [(str(e["uid"]), str(e["summary"])) for e in events] == [(f"reserva-{reserva.pk}@salas", "Con ñ")]
     assert events[0].decoded("dtstart") == reserva.inicio
-    room_path = path.replace("/mias.ics", "/sala/FEED-1.ics")
+    # One token per feed: the personal one opens no room's feed, a room's opens no other.
+    assert api.get(path.replace("/mias.ics", "/sala/FEED-1.ics")).status_code == 404
+    room_url = user_api.get("/reserva/ical", {"sala": "FEED-1"}).json()["ical"]
+    room_path = room_url.removeprefix("http://testserver")
+    assert room_path.endswith("/sala/FEED-1.ics") and room_path.split("/")[2] != path.split("/")[2]
     assert len(Calendar.from_ical(api.get(room_path).content).walk("VEVENT")) == 1
+    SalaFactory(codigo="FEED-2")
+    assert api.get(room_path.replace("FEED-1", "FEED-2")).status_code == 404
+    assert api.get(room_path.replace("/sala/FEED-1.ics", "/mias.ics")).status_code == 404
     assert api.get(path.replace("/mias.ics", "/sala/NADA-1.ics")).status_code == 404
     assert user_api.post("/reservas/calendario/renovar/").status_code == 302
     assert api.get(path).status_code == 404
     assert api.get(room_path).status_code == 404
     new = user_api.get("/auth/me").json()["ical"].removeprefix("http://testserver")
     assert new != path and api.get(new).status_code == 200
+    # On demand through the API, and with every password change.
+    rotated = user_api.post("/reserva/ical").json()["ical"].removeprefix("http://testserver")
+    assert api.get(new).status_code == 404 and api.get(rotated).status_code == 200
+    password = {"old_password": PASSWORD, "new_password": "otra-Clave-9f3k"}
+    assert user_api.send("POST", "/auth/password", password).status_code == 200
+    assert api.get(rotated).status_code == 404
     for forged in (
         "/ical/x/mias.ics",
         f"/ical/{user.pk}-00/mias.ics",
@@ -234,6 +250,29 @@ def test_extreme_ids_and_bodies_are_answered_without_a_500(user_api):
 
 def test_a_booking_costs_a_bounded_number_of_queries(user_api, django_assert_max_num_queries):
     sala = SalaFactory()
-    # Session user, room, lock, overlap check, insert, GTID position (+ savepoint bookkeeping).
-    with django_assert_max_num_queries(9):
+    # Session user, room, lock, overlap check, the user's lock and bookings (quotas), insert,
+    # GTID position (+ savepoint bookkeeping).
+    with django_assert_max_num_queries(11):
         assert user_api.send("POST", "/reserva/create", body(sala)).status_code == 201
+
+
+def test_private_bookings_show_others_only_ocupado(user, other_user, staff_user, api):
+    sala = SalaFactory(owner=other_user, codigo="PRIV-1")
+    reserva = ReservaFactory(usuario=user, sala=sala, titulo="Entrevista", privada=True)
+    for viewer, shown in ((user, True), (other_user, True), (staff_user, True), (UserFactory(), False)):
+        api.force_login(viewer)
+        data = api.get(f"/reserva/{reserva.pk}").json()
+        assert (data["titulo"] == "Entrevista") is shown and (data["usuario"] is not None) is shown
+        assert data["privada"] is True
+    sala.privada, reserva.privada = True, False
+    sala.save()
+    reserva.save()
+    assert api.get(f"/reserva/{reserva.pk}").json()["titulo"] == "Ocupado"
+    public = ReservaFactory(sala=SalaFactory(), titulo="Abierta")
+    assert api.get(f"/reserva/{public.pk}").json()["titulo"] == "Abierta"
+
+
+def test_privada_must_be_a_boolean(user_api):
+    sala = SalaFactory(capacidad=10)
+    response = user_api.send("POST", "/reserva/create", {**body(sala), "privada": "yes"})
+    assert response.status_code == 400 and "privada" in response.json()["fields"]

@@ -190,3 +190,38 @@ def test_capacity_cannot_drop_below_a_future_booking(user):
         sala_update(sala=sala, actor=user, data={"capacidad": 7})
     assert excinfo.value.error_dict["capacidad"][0].code == "conflict"
     assert sala_update(sala=sala, actor=user, data={"capacidad": 8}).capacidad == 8
+
+
+def test_quota_of_future_bookings_is_a_conflict_naming_the_limit(user, settings):
+    settings.RESERVA_MAX_FUTURE_PER_USER = 3
+    sala = SalaFactory(capacidad=10)
+    series(user, sala, Repeticion(frecuencia="diaria", intervalo=1, veces=3))
+    with pytest.raises(ValidationError) as caught:
+        book(user, sala, in_hours(5), in_hours(6))
+    assert caught.value.error_dict["__all__"][0].code == "conflict"
+    assert "3 reservas futuras" in caught.value.messages[0]
+    assert Reserva.objects.filter(usuario=user).count() == 3
+
+
+def test_quota_of_hours_a_week_counts_the_new_series_too(user, settings):
+    settings.RESERVA_MAX_HOURS_PER_WEEK = 10
+    sala = SalaFactory(capacidad=10)
+    start = in_hours(24 * 8)
+    with pytest.raises(ValidationError) as caught:
+        series(
+            user,
+            sala,
+            Repeticion(frecuencia="diaria", intervalo=1, veces=7),
+            inicio=start,
+            fin=start + timedelta(hours=3),
+        )
+    assert "10 horas reservadas por semana" in caught.value.messages[0]
+    assert not Reserva.objects.filter(usuario=user).exists()
+
+
+def test_staff_have_no_quota(staff_user, settings):
+    settings.RESERVA_MAX_FUTURE_PER_USER = 1
+    sala = SalaFactory(capacidad=10)
+    book(staff_user, sala, in_hours(2), in_hours(3))
+    book(staff_user, sala, in_hours(4), in_hours(5))
+    assert Reserva.objects.filter(usuario=staff_user).count() == 2

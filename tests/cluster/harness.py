@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 import weakref
@@ -64,8 +65,8 @@ class Database:
         return MySQLdb.connect(
             host=topology.HOST,
             port=self.port,
-            user=env.get("DB_ADMIN_USER", "salas_admin"),
-            password=env.get("DB_ADMIN_PASSWORD", "salas-admin-dev"),
+            user=env["DB_ADMIN_USER"],
+            password=env["DB_ADMIN_PASSWORD"],
             connect_timeout=3,
             autocommit=True,
             charset="utf8mb4",
@@ -234,3 +235,29 @@ def assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
         statuses = list(pool.map(outcome, range(50)))
     assert statuses.count(201) == 1, statuses
     assert statuses.count(409) == 49, statuses
+
+
+class _FromAddress(_NoStaleConnections):
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs, source_address=(self.address, 0))
+
+
+def session_from(address: str) -> requests.Session:
+    """A session whose connections leave from `address`: nginx sees another client.
+
+    Any 127.x.y.z is this machine's loopback; the services treat only 127.0.0.1 as
+    the operator's own address (MONITORING_NETWORKS, nginx's limit exemption), so
+    another one stands in for a client elsewhere, with nothing forged in a header.
+    """
+    session = new_session()
+    session.mount("http://", _FromAddress(address))
+    return session
+
+
+def fresh_address() -> str:
+    """A loopback address no earlier run used recently (limits remember an address a while)."""
+    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"

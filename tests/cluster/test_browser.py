@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,8 +17,9 @@ SCREENSHOTS = ROOT / "reports" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture
-def page(request):
+@contextmanager
+def browser_page(request, locale: str):
+    """A headless Chromium page whose browser asks for `locale` (its Accept-Language)."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     assert Path(CHROMIUM).exists(), "chromium is missing: run `make deps-test`"
     with playwright_api.sync_playwright() as playwright:
@@ -33,7 +35,7 @@ def page(request):
                 "--no-first-run",
             ],
         )
-        context = browser.new_context(locale="es-ES")
+        context = browser.new_context(locale=locale)
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
@@ -43,6 +45,18 @@ def page(request):
             page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def page(request):
+    with browser_page(request, "es-ES") as page:
+        yield page
+
+
+@pytest.fixture
+def english_page(request):
+    with browser_page(request, "en-US") as page:
+        yield page
 
 
 def fill(page, values: dict[str, str]) -> None:
@@ -152,3 +166,30 @@ def test_book_a_room_from_its_page_see_it_in_mis_reservas_and_cancel(page):
     page.wait_for_url(f"{NGINX}/reservas/")
     assert "canceladas: 1" in page.inner_text(".messages")
     assert "Reunión del navegador" not in page.content()
+
+
+def test_the_page_follows_the_browser_and_the_switcher_changes_it(english_page):
+    page = english_page
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security" in message.text else None,
+    )
+    page.goto(f"{NGINX}/login")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.inner_text("label[for=id_username]") == "Username or email"
+    assert page.inner_text("label[for=id_password]") == "Password"
+
+    page.click("#language-switcher button[value=es]")
+    page.wait_for_url(f"{NGINX}/login")
+    assert page.get_attribute("html", "lang") == "es"
+    assert page.inner_text("label[for=id_username]") == "Usuario o correo electrónico"
+    assert page.inner_text("label[for=id_password]") == "Contraseña"
+
+    # The choice outlives the page (a cookie), whatever the browser asks for.
+    page.goto(f"{NGINX}/register")
+    assert "Crear una cuenta" in page.content()
+    page.click("#language-switcher button[value=en]")
+    page.wait_for_url(f"{NGINX}/register")
+    assert "Create an account" in page.content() and page.get_attribute("html", "lang") == "en"
+    assert violations == []

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import environ
 import MySQLdb
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -109,14 +110,17 @@ class Command(BaseCommand):
                 f"{primary.name}, the primary in {settings.TOPOLOGY_FILE}, is itself replicating: "
                 "the topology record and the servers disagree (see manage.py replication_status)"
             )
+        if settings.DATABASE_ACCOUNT != "app":
+            raise CommandError("run setup_replication as the app account (DATABASE_ACCOUNT unset)")
         app = settings.DATABASES["default"]
         database, user, password = app["NAME"], app["USER"], app["PASSWORD"]
         statements = [
-            *sql.create_user(settings.REPLICATION_USER, settings.REPLICATION_PASSWORD),
+            *sql.create_user(primary.flavor, settings.REPLICATION_USER, settings.REPLICATION_PASSWORD),
             sql.grant_replication(settings.REPLICATION_USER),
             f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-            *sql.create_user(user, password),
+            *sql.create_user(primary.flavor, user, password),
             *sql.grant_app_user(primary.flavor, user=user, database=database),
+            *self._schema_owner_statements(primary, database),
             f"CREATE DATABASE IF NOT EXISTS `{MARKER_SCHEMA}`",
             f"CREATE TABLE IF NOT EXISTS `{MARKER_SCHEMA}`.marker ("
             "id BIGINT AUTO_INCREMENT PRIMARY KEY, token CHAR(32) NOT NULL, "
@@ -125,8 +129,23 @@ class Command(BaseCommand):
         for statement in statements:
             primary.execute(statement)
         self._ok(
-            f"users {settings.REPLICATION_USER!r} (replication) and {user!r} (app, database {database!r}) ready"
+            f"users {settings.REPLICATION_USER!r} (replication), {user!r} (app, DML only) and the "
+            f"schema owner (migrate) on database {database!r} ready"
         )
+
+    def _schema_owner_statements(self, primary: Server, database: str) -> list[str]:
+        """The migration account (MIGRATE_DATABASE_URL), created beside the app's."""
+        if not settings.MIGRATE_DATABASE_URL:
+            return []
+        owner = environ.Env.db_url_config(settings.MIGRATE_DATABASE_URL)
+        if owner["NAME"] != database:
+            raise CommandError(
+                f"MIGRATE_DATABASE_URL names database {owner['NAME']!r}, DATABASE_URL {database!r}"
+            )
+        return [
+            *sql.create_user(primary.flavor, owner["USER"], owner["PASSWORD"]),
+            *sql.grant_schema_owner(user=owner["USER"], database=database),
+        ]
 
     def _attach(
         self, replica: Server, primary: Server, start: str, primary_was_fresh: bool, force: bool
