@@ -21,7 +21,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs env rotate-secret down clean balance lint migrations-check test loadtest bench chaos messages metrics
+.PHONY: help deps deps-test up status start stop restart logs env rotate-secret reload down clean balance lint migrations-check test loadtest bench chaos messages metrics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -57,6 +57,9 @@ env: ## create .env from .env.example and generate every missing secret (set val
 rotate-secret: ## a new value for one secret on the running cluster: make rotate-secret NAME=DB_APP_PASSWORD
 	$(CLUSTER) rotate-secret "$(NAME)"
 
+reload: ## apply .env to the running cluster: nginx (TLS), app nodes (graceful), monitor
+	$(CLUSTER) reload
+
 down: ## stop everything, supervisord included (data kept)
 	$(CLUSTER) down
 
@@ -66,10 +69,11 @@ clean: ## down, then delete all cluster state, databases included
 balance: ## check nginx's 3:2:1 split from 600 answers of /api/status (exit 1 if a node is 3 points off)
 	$(CLUSTER) balance
 
-lint: ## ruff check, ruff format --check, mypy (django-stubs), migrations-check
+lint: ## ruff check, ruff format --check, mypy (django-stubs), the catalogue compiles, migrations-check
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	$(LINT_ENV) $(VENV_BIN)/mypy
+	msgfmt --check --output-file=/dev/null locale/en/LC_MESSAGES/django.po
 	$(MAKE) --no-print-directory migrations-check
 
 # The migration-history consistency check needs a reachable database; lint does not (the

@@ -28,6 +28,11 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.glogging import Logger
+
+# gunicorn has put the checkout (its working directory) on sys.path by now.
+from core.logging import mask_feed_tokens
+
 _node = os.environ.get("NODE_NAME", "local")
 
 worker_class = "gthread"
@@ -44,13 +49,10 @@ graceful_timeout = 20
 # connections first (see nginx/nginx.conf.template).
 keepalive = 5
 # Recycle workers now and then (bounds slow leaks); the jitter stops all six from
-# restarting at the same moment. A restart costs ~0.5 s of CPU (Django reloads).
-# Count-based, so the right number follows the request rate: at 1000 the bench saw 13
-# restarts in 10 s, a third of the CPU; at 50,000, once most list requests were
-# answered from memory (~1,000 req/s per worker), 1-5 restarts per 10-s reader run,
-# up to an eighth of both cores, with a p99 of 70 ms in the run that had two. One
-# worker's memory in-process stays flat (57.1 -> 58.4 MiB, level from ~700,000 requests
-# on; every memo is bounded, in bytes or entries), so a worker at full load now lives ~17 minutes.
+# restarting at the same moment. A restart costs ~0.5 s of CPU (Django reloads), so the
+# count is high: at saturation a low one spent a visible share of both cores on restarts
+# (the README's benchmark history), while a worker's memory stays flat (every per-process
+# cache is bounded: settings.CACHES, core.memo).
 max_requests = 1_000_000
 max_requests_jitter = 100_000
 
@@ -69,7 +71,32 @@ proc_name = f"salas-{_node}"
 # to watch a node that is hit directly; the request id is the one nginx set.
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else None
 errorlog = "-"
+
+
+class FeedTokenMaskingLogger(Logger):
+    """The access log above, with calendar feed tokens written /ical/*** (reservas.feeds).
+
+    Masked on the decoded path, so a percent-encoded request line is masked too.
+    """
+
+    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's signature
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/ical/"):
+            atoms["U"] = mask_feed_tokens(path)
+            atoms["r"] = f"{environ['REQUEST_METHOD']} {atoms['U']} {environ['SERVER_PROTOCOL']}"
+        return atoms
+
+
+logger_class = FeedTokenMaskingLogger
 access_log_format = f'%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss node={_node} rid=%({{x-request-id}}i)s "%(a)s"'
+
+# Which connections may say the request came over HTTPS (X-Forwarded-Proto: https, the one
+# scheme header believed): nginx's unix socket always (gunicorn trusts every connection
+# without an address), TCP peers only when listed in FORWARDED_ALLOW_IPS (nginx's address
+# under Docker). None by default: a local process on a node's port cannot claim HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 # GET /metrics (core/metrics.py): prometheus_client's multiprocess mode. Each worker
 # writes its counters to files in this dir and a scrape sums them, so the figures are

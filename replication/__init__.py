@@ -9,7 +9,9 @@ from replication.interface import (
     metrics_collector,
     primary_atomic,
     primary_connection,
+    primary_read,
     read_route,
+    replicas_lagging,
     use_primary,
 )
 
@@ -18,6 +20,8 @@ __all__ = [
     "metrics_collector",
     "primary_atomic",
     "primary_connection",
+    "primary_read",
     "read_route",
+    "replicas_lagging",
     "use_primary",
 ]

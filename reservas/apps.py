@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,3 +23,20 @@ class ReservasConfig(AppConfig):
         sala_capacity_changing.connect(receivers.refuse_capacity_below_bookings, sender=Sala)
         me_fields.connect(receivers.me_feed_url, sender=User)
         password_changed.connect(rotate_on_password_change, dispatch_uid="reservas.feeds.rotate")
+        checks.register(check_longest_booking)
+
+
+def check_longest_booking(**kwargs: Any) -> list[checks.CheckMessage]:
+    """RESERVA_MAX_HOURS past the database's cap would be refused by it, and break every overlap query."""
+    from reservas.models import LONGEST_BOOKING
+
+    limit = LONGEST_BOOKING.total_seconds() / 3600
+    if limit < settings.RESERVA_MAX_HOURS:
+        return [
+            checks.Error(
+                f"RESERVA_MAX_HOURS={settings.RESERVA_MAX_HOURS} exceeds the {limit:g} hours "
+                "a booking may last (reservas.models.LONGEST_BOOKING, a check constraint).",
+                id="reservas.E001",
+            )
+        ]
+    return []

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
 from core.http import (
-    JSON_CONTENT_TYPE,
     ApiError,
     InvalidInput,
     api_view,
+    conditional_response,
+    content_etag,
     json_response,
     parse_json_object,
 )
@@ -26,9 +27,10 @@ CREATE_FIELDS = ("nombre", "codigo", "capacidad")
 # and the numbers must still fit the database's and the JSON encoder's integers.
 MAX_PAGE = 1_000_000
 
-# The hottest read: a page is reused for as long as the database it was read
-# from has applied nothing new.
-_pages: StateCache[bytes] = StateCache()
+# The hottest read: a page (its ETag, its body) is reused for as long as the database
+# it was read from has applied nothing new.
+_pages: StateCache[tuple[str, bytes]] = StateCache("sala-list")
+_details: StateCache[tuple[str, bytes]] = StateCache("sala-detail")
 
 
 @api_view(["POST"])
@@ -44,8 +46,8 @@ def sala_create_api(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def sala_list_api(request: HttpRequest) -> HttpResponse:
-    body = sala_list_body(sala_list_params(request.GET))
-    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+    etag, body = sala_list_page(sala_list_params(request.GET))
+    return conditional_response(request, etag, body)
 
 
 @dataclass(frozen=True)
@@ -71,27 +73,38 @@ def sala_list_params(query: QueryDict) -> ListParams:
     return ListParams(q, min_capacidad, page, page_size)
 
 
-def sala_list_body(params: ListParams) -> bytes:
-    """The list's JSON body, reused while the database this request reads is unchanged."""
+def sala_list_page(params: ListParams) -> tuple[str, bytes]:
+    """The list's ETag and JSON body, reused while the database this request reads is unchanged."""
 
-    def render() -> bytes:
+    def render() -> tuple[str, bytes]:
         sala_page = selectors.sala_page(
             q=params.q, min_capacidad=params.min_capacidad, page=params.page, page_size=params.page_size
         )
-        body = {
-            "salas": sala_page.items,
-            "count": sala_page.count,
-            "page": sala_page.page,
-            "pages": sala_page.pages,
-        }
-        return orjson.dumps(body)
+        body = orjson.dumps(
+            {
+                "salas": sala_page.items,
+                "count": sala_page.count,
+                "page": sala_page.page,
+                "pages": sala_page.pages,
+            }
+        )
+        return content_etag(body), body
 
     return _pages.get_or_compute(params, render)
 
 
-def sala_list_cached_body(params: ListParams) -> bytes | None:
-    """sala_list_body(params) if it is cached for this request's state, else None (no query)."""
-    return _pages.peek(params)
+def sala_detail_page(codigo: str) -> tuple[str, bytes]:
+    """A room's ETag and JSON body (the same for every reader), reused while the database is unchanged.
+
+    An unknown code raises Http404 each time (nothing is cached for it).
+    """
+
+    def render() -> tuple[str, bytes]:
+        body = orjson.dumps(selectors.sala_to_dict(selectors.sala_get(codigo=codigo)))
+        return content_etag(body), body
+
+    # Codes compare case-insensitively: one entry for every spelling that differs only in case.
+    return _details.get_or_compute(codigo.lower(), render)
 
 
 def sala_list_cache_clear() -> None:
@@ -101,9 +114,10 @@ def sala_list_cache_clear() -> None:
 
 @api_view(["GET", "PATCH", "DELETE"])
 def sala_detail_api(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
-    sala = selectors.sala_get(codigo=codigo)
     if request.method == "GET":
-        return json_response(selectors.sala_to_dict(sala))
+        etag, body = sala_detail_page(codigo)
+        return conditional_response(request, etag, body)
+    sala = selectors.sala_get(codigo=codigo)
     if request.method == "DELETE":
         services.sala_delete(sala=sala, actor=request.user)
         return HttpResponse(status=204)

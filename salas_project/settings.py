@@ -53,12 +53,9 @@ INSTALLED_APPS = [
     "accounts",
     "salas",
     "reservas",
-    "fastpath",
 ]
 
 MIDDLEWARE = [
-    # First: answers GET /sala/all and POST /sala/create itself when that changes nothing.
-    "fastpath.middleware.FastPathMiddleware",
     "core.middleware.NodeHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,13 +65,18 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, the session's user remembered for a bounded time.
+    "accounts.middleware.SessionUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salas_project.urls"
+# Only the benchmark's own gunicorn tier sets this (bench/floor.py): the project's URLs plus
+# a minimal view to measure Django's own cost against (bench/minimal_view.py).
+if env.bool("BENCH_VIEWS", default=False):
+    ROOT_URLCONF = "bench.minimal_view"
 
 TEMPLATES = [
     {
@@ -203,11 +205,20 @@ READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", defau
 # a reader who has not written may see a page this much older than the server;
 # a reader who wrote is always shown its write (replication.remembered.recent_state).
 STATE_RECHECK_SECONDS = env.float("STATE_RECHECK_SECONDS", default=0.05)
-# Answer GET /sala/all in the first middleware when that changes nothing
-# (fastpath/). Off: every request goes through all of Django.
-ROOM_LIST_FAST_LANE = env.bool("ROOM_LIST_FAST_LANE", default=True)
-# The same for POST /sala/create.
-ROOM_CREATE_FAST_LANE = env.bool("ROOM_CREATE_FAST_LANE", default=True)
+
+# --- Cache ------------------------------------------------------------------------
+# Hot reads (replication.StateCache: the room list) are cached per worker process, each
+# entry keyed by the database state it was read from, so entries never go stale, they
+# just stop being asked for; the size limit bounds a worker's memory (a 100-room page is
+# ~18 KB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "salas",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 256},
+    }
+}
 
 # --- Bookings (reservas) ----------------------------------------------------------
 # Shortest and longest booking, and how far ahead one may be made.
@@ -289,6 +300,10 @@ SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# How long a node reuses its verdict on a session's user (read from the primary) before
+# reading it again: the bound within which a logout, a password change or a deactivation
+# is honoured on every node (accounts/sessions.py).
+SESSION_USER_CACHE_SECONDS = env.float("SESSION_USER_CACHE_SECONDS", default=1.0)
 CSRF_COOKIE_SAMESITE = "Lax"
 # Reject CSRF failures with our own JSON/HTML shape.
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
@@ -314,8 +329,12 @@ AXES_DISABLE_ACCESS_LOG = True
 # --- Mail (password reset) ---------------------------------------------------------
 # EMAIL_URL as django-environ reads it: smtp://user:password@host:25,
 # smtp+tls://...:587, smtp+ssl://...:465; `make up` points the nodes at
-# smtp://127.0.0.1:8025 (README). Without one, mail is written to the node's log.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# smtp://127.0.0.1:8025 (README). Unset, mail is printed to the log only with DEBUG on
+# (a reset link is a secret: no log that persists may hold it); otherwise there is no
+# mail, and a password reset answers 503 saying so.
+EMAIL_URL = env("EMAIL_URL", default="consolemail://" if DEBUG else "")
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="salas <no-reply@localhost>")
 # A mail server that does not answer must not hold a worker long.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
@@ -333,10 +352,16 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
-# Behind TLS (a real deployment), turn on everything `check --deploy` asks for.
-if env.bool("DJANGO_HTTPS", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS: TLS=1 (nginx ends TLS, make up) or DJANGO_HTTPS=1 (a TLS proxy in front of nginx,
+# listed in TLS_PROXY_NETWORKS) turns on everything `check --deploy` asks for. Whether a
+# request came over HTTPS is wsgi.url_scheme, which gunicorn takes from X-Forwarded-Proto
+# only on nginx's unix socket (or from FORWARDED_ALLOW_IPS: cluster/gunicorn.conf.py); nginx
+# sets that header from its own scheme or a listed proxy's word. No SECURE_PROXY_SSL_HEADER:
+# Django would believe the header from any local process that reaches a node's TCP port.
+if env.bool("DJANGO_HTTPS", default=False) or env.bool("TLS", default=False):
     SECURE_SSL_REDIRECT = True
+    # Health probes (make status, a load balancer) reach the nodes' ports over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^api/status$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
