@@ -21,7 +21,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: compose-up compose-test compose-down help deps deps-test up status start stop restart logs env rotate-secret reload down clean lint migrations-check test loadtest bench chaos messages metrics
+.PHONY: compose-up compose-test compose-down help deps deps-test up status start stop restart logs env rotate-secret reload down clean balance lint migrations-check test loadtest bench chaos messages metrics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -65,6 +65,9 @@ down: ## stop everything, supervisord included (data kept)
 
 clean: ## down, then delete all cluster state, databases included
 	$(CLUSTER) clean
+
+balance: ## check nginx's 3:2:1 split from 600 answers of /api/status (exit 1 if a node is 3 points off)
+	$(CLUSTER) balance
 
 lint: ## ruff check, ruff format --check, mypy (django-stubs), the catalogue compiles, migrations-check
 	$(VENV_BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,19 +19,19 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import LoginForm, PasswordChangeForm, RegisterForm, SetPasswordForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.mail import MailUnavailable, mail_server_check
 from accounts.models import User
 from accounts.services import user_create, user_password_change
+from accounts.signals import me_fields
 from core.http import (
-    ApiError,
-    AuthenticatedHttpRequest,
+    InvalidInput,
     api_view,
     json_error,
     json_response,
     parse_json_object,
 )
 from core.views import error_response
-from reservas.feeds import feed_url
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def login_api(request: HttpRequest) -> HttpResponse:
     body = {"username": identifier, "password": data.get("password")}
     fields = _required_strings(body, ("username", "password"))
     if len(fields["username"]) > 254:
-        raise ApiError(400, _("Datos no válidos."), {"username": [_("Como máximo 254 caracteres.")]})
+        raise InvalidInput({"username": [_("Como máximo 254 caracteres.")]})
     user = authenticate(request, username=fields["username"], password=fields["password"])
     if user is None:
         return json_error(401, _("Usuario, correo o contraseña incorrectos."))
@@ -184,8 +185,12 @@ def password_api(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def me_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The calendar feed's URL, so that an API client can find it.
-    return json_response({**user_to_dict(request.user), "ical": feed_url(request, request.user)})
+    body = user_to_dict(request.user)
+    # Fields other apps add (reservas: the calendar feed's URL, so that an API client can find it).
+    for _receiver, fields in me_fields.send(sender=User, request=request, user=request.user):
+        # django-stubs types a receiver's answer as str | None; these are dicts (accounts/signals.py).
+        body |= cast("dict[str, Any]", fields)
+    return json_response(body)
 
 
 def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:
@@ -197,7 +202,7 @@ def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:
         elif not isinstance(value, str):
             errors[name] = [_("Debe ser un texto.")]
     if errors:
-        raise ApiError(400, _("Datos no válidos."), errors)
+        raise InvalidInput(errors)
     return {name: data[name] for name in names}
 
 
@@ -206,6 +211,4 @@ def lockout(
 ) -> HttpResponse:
     """Answer for a locked-out sign-in; the same whether the account exists or not."""
     message = _("Demasiados intentos fallidos. Espera unos minutos antes de volver a intentarlo.")
-    response = error_response(request, 429, message)
-    response["Retry-After"] = "60"
-    return response
+    return error_response(request, 429, message, retry_after=60)

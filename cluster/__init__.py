@@ -14,9 +14,9 @@ it acts, so a second `up` on a running cluster changes nothing and still prints
 the status. A failing step names the log to read and the command exits 1.
 
 Subcommands: up, status, start|stop|restart|logs SERVICE, env, rotate-secret NAME,
-reload, down (stop everything,
-keep the data), clean (down, then delete all state), deps [--test], pytest
-[ARGS] (pytest against the cluster's primary). Load tests live in locustfile.py
+reload, down (stop everything, keep the data), clean (down, then delete all state),
+deps [--test], balance (nginx's 3:2:1 split, from the answers), pytest [ARGS]
+(pytest against the cluster's primary). Load tests live in locustfile.py
 and bench/run.py (make loadtest, make bench).
 
 Where things live:
@@ -46,5 +46,5 @@ paths, envfile (.env), layout (runtime dirs), render (my.cnf, nginx.conf,
 supervisord.conf), supervisor (the supervisord client), packages (apt, .venv),
 probes, steps and up (`make up`), rotate (env, rotate-secret, reload), tls
 (HTTPS at nginx), status, procfs, teardown (down, clean), monitor (the failover
-monitor program), cli. gunicorn.conf.py is each node's gunicorn config.
+monitor program), balance (`make balance`), cli. gunicorn.conf.py is each node's gunicorn config.
 """

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
 import cluster
-from cluster import compose
+from cluster import balance, compose
 from cluster.console import ClusterError, Progress, report_failure, say
 from cluster.envfile import read_env, require
 from cluster.layout import load_layout, relocation_dir
@@ -181,6 +181,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     deps = commands.add_parser("deps", help="OS packages and .venv")
     deps.add_argument("--test", action="store_true", help="also chromium, docker-compose")
     deps.set_defaults(handler=cmd_deps)
+    balance.add_parser(commands)
     commands.add_parser("pytest", help="pytest against the cluster (args passed on)")
     compose_up = commands.add_parser("compose-up", help="the same system in containers (docker-compose.yml)")
     compose_up.add_argument("--db-ports", action="store_true", help="also publish db1-db3 on 3308-3310")

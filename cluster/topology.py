@@ -1,7 +1,7 @@
 """The cluster's shape, defined once: servers, nodes, ports, weights, service names.
 
 Read by the runner (`python3 -m cluster`), the cluster tests, the bench, Locust and
-`manage.py check_balance`; standard library only, so all of them can import it.
+`make balance`; standard library only, so all of them can import it.
 Where the files of each service live (sockets, pid files) is `cluster.layout`'s.
 nginx/nginx.conf.template repeats the weights (Docker renders it too): keep them equal.
 """

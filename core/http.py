@@ -1,7 +1,9 @@
-"""JSON plumbing shared by every JSON endpoint.
+"""JSON plumbing shared by every JSON endpoint, and the one error contract.
 
 Every error leaves in one shape, `{"error": "...", "fields": {...}}`, so that a
 client can handle a 400 from the rooms API and a 401 from the auth API alike.
+json_error builds each one (core/views.error_response too, for a client that
+wants JSON); bad input raises InvalidInput, other refusals ApiError.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -19,21 +21,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from django.utils.translation import gettext_lazy
 
 JSON_CONTENT_TYPE = "application/json"
 
-
-class AuthenticatedHttpRequest(HttpRequest):
-    """A request that `login_required` or `api_view` let through: its user is signed in.
-
-    For annotations only (Django builds plain HttpRequests): it tells the type
-    checker what the decorator guarantees.
-    """
-
-    user: User
+# What an error says when its raiser says nothing more specific.
+DEFAULT_MESSAGES = {
+    400: gettext_lazy("Petición no válida."),
+    401: gettext_lazy("Debes iniciar sesión."),
+    403: gettext_lazy("No tienes permiso para esta acción."),
+    404: gettext_lazy("No encontrado."),
+    405: gettext_lazy("Método no permitido."),
+    500: gettext_lazy("Error interno del servidor."),
+}
 
 
 class ApiError(Exception):
@@ -44,6 +44,17 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.fields = fields or {}
+
+
+class InvalidInput(ApiError):
+    """400 "Datos no válidos.", with what is wrong field by field: the one answer to bad input."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__(400, self.message_text(), fields)
+
+    @staticmethod
+    def message_text() -> str:
+        return _("Datos no válidos.")
 
 
 def json_response(data: Any, status: int = 200) -> HttpResponse:
@@ -75,8 +86,24 @@ def conditional_response(request: HttpRequest, etag: str, body: bytes) -> HttpRe
     return get_conditional_response(request, etag=etag, response=response) or response
 
 
-def json_error(status: int, message: str, fields: dict[str, list[str]] | None = None) -> HttpResponse:
-    return json_response({"error": message, "fields": fields or {}}, status=status)
+def json_error(
+    status: int,
+    message: str | None = None,
+    fields: dict[str, list[str]] | None = None,
+    *,
+    retry_after: int | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    """`{"error": message, "fields": {...}}`, then whatever a status adds (a 409's `conflictos`).
+
+    `message` defaults to the status's own (DEFAULT_MESSAGES); `retry_after`
+    (seconds) tells a client of a 429 or 503 when to come back.
+    """
+    body = {"error": str(message or DEFAULT_MESSAGES[status]), "fields": fields or {}, **extra}
+    response = json_response(body, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -143,11 +170,11 @@ def api_view(
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in allowed:
-                response = json_error(405, _("Método no permitido."))
+                response = json_error(405)
                 response["Allow"] = ", ".join(sorted(allowed))
                 return response
             if login_required and not request.user.is_authenticated:
-                return json_error(401, _("Debes iniciar sesión."))
+                return json_error(401)
             try:
                 return view(request, *args, **kwargs)
             except ApiError as exc:
@@ -159,11 +186,11 @@ def api_view(
                 if is_conflict(exc):
                     # A rule that other rows decide (a room with future bookings).
                     return json_error(409, _conflict_message(exc), fields)
-                return json_error(400, _("Datos no válidos."), fields)
+                return json_error(400, InvalidInput.message_text(), fields)
             except PermissionDenied:
-                return json_error(403, _("No tienes permiso para esta acción."))
+                return json_error(403)
             except Http404:
-                return json_error(404, _("No encontrado."))
+                return json_error(404)
 
         return wrapper
 

@@ -16,7 +16,7 @@ from core.views import error_response
 
 logger = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = "5"
+RETRY_AFTER_SECONDS = 5
 
 
 class NodeHeaderMiddleware:
@@ -58,9 +58,8 @@ class DatabaseUnavailableMiddleware:
         logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
         if not wants_json(request):
             _forget_user_if_unreadable(request)
-        response = error_response(request, 503, unavailable_message(request.method, exception))
-        response["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
+        message = unavailable_message(request.method, exception)
+        return error_response(request, 503, message, retry_after=RETRY_AFTER_SECONDS)
 
 
 def unavailable_message(method: str | None, exception: Exception) -> str:

@@ -1,4 +1,4 @@
-"""Error answers in the project's two shapes: JSON for the API, pages for people."""
+"""Error answers in the project's two shapes: JSON for the API (core/http.json_error), pages for people."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,18 +15,23 @@ _PAGE_TITLES = {
     429: gettext_lazy("Acceso bloqueado temporalmente"),
     503: gettext_lazy("Servicio no disponible"),
 }
-_JSON_MESSAGES = {
-    400: gettext_lazy("Petición no válida."),
-    403: gettext_lazy("No tienes permiso para esta acción."),
-    404: gettext_lazy("No encontrado."),
-}
 
 
-def error_response(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
-    """The error as JSON for API clients, or as a page (with `message`, or a hint back)."""
+def error_response(
+    request: HttpRequest, status: int, message: str = "", *, retry_after: int | None = None
+) -> HttpResponse:
+    """The error as JSON for API clients, or as a page (with `message`, or a hint back).
+
+    `retry_after` (seconds): a 429 or 503 tells the client when to come back, in either shape.
+    """
     if wants_json(request):
-        return json_error(status, str(message or _JSON_MESSAGES[status]))
-    return render(request, "error.html", {"title": _PAGE_TITLES[status], "message": message}, status=status)
+        return json_error(status, message or None, retry_after=retry_after)
+    response = render(
+        request, "error.html", {"title": _PAGE_TITLES[status], "message": message}, status=status
+    )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -51,5 +56,5 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
-        return json_error(500, _("Error interno del servidor."))
+        return json_error(500)
     return render(request, "500.html", status=500)

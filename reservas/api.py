@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.http import ApiError, AuthenticatedHttpRequest, api_view, json_response, parse_json_object
+from accounts.http import AuthenticatedHttpRequest
+from core.http import InvalidInput, api_view, json_error, json_response, parse_json_object
 from reservas import feeds, params, selectors, services
 from reservas.models import Reserva
 from reservas.recurrence import repeticion_from_data
@@ -28,12 +29,12 @@ def reserva_create_api(request: HttpRequest) -> HttpResponse:
         name: [_("Campo desconocido.")] for name in data if name not in (*CREATE_FIELDS, *OPTIONAL_FIELDS)
     }
     if missing or unknown:
-        raise ApiError(400, _("Datos no válidos."), {**missing, **unknown})
+        raise InvalidInput({**missing, **unknown})
     if not isinstance(data["sala"], str):
-        raise ApiError(400, _("Datos no válidos."), {"sala": [_("El código de la sala, como texto.")]})
+        raise InvalidInput({"sala": [_("El código de la sala, como texto.")]})
     omitir = data.get("omitir_conflictos", False)
     if not isinstance(omitir, bool):
-        raise ApiError(400, _("Datos no válidos."), {"omitir_conflictos": [_("Debe ser true o false.")]})
+        raise InvalidInput({"omitir_conflictos": [_("Debe ser true o false.")]})
     inicio, fin = _times(data)
     sala = sala_get(codigo=data["sala"])
     common = {
@@ -68,7 +69,7 @@ def reserva_detail_api(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         return json_response(selectors.reserva_to_dict(reserva, viewer=request.user))
     serie = request.GET.get("serie", "0")
     if serie not in {"0", "1"}:
-        raise ApiError(400, _("Datos no válidos."), {"serie": [_("Debe ser 0 o 1.")]})
+        raise InvalidInput({"serie": [_("Debe ser 0 o 1.")]})
     services.reserva_cancel(reserva=reserva, actor=request.user, serie=serie == "1")
     return HttpResponse(status=204)
 
@@ -83,13 +84,11 @@ def reserva_mias_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET
     pasadas = query.get("pasadas", "0")
     if pasadas not in {"0", "1"}:
-        raise ApiError(400, _("Datos no válidos."), {"pasadas": [_("Debe ser 0 o 1.")]})
+        raise InvalidInput({"pasadas": [_("Debe ser 0 o 1.")]})
     limit, after = params.page_size(query), params.parse_cursor(query)
     if pasadas == "1":
         if query.get("desde") or query.get("hasta"):
-            raise ApiError(
-                400, _("Datos no válidos."), {"pasadas": [_("No se combina con «desde» ni «hasta».")]}
-            )
+            raise InvalidInput({"pasadas": [_("No se combina con «desde» ni «hasta».")]})
         page = selectors.reservas_pasadas_de_usuario(
             usuario=request.user, hasta=timezone.now(), after=after, limit=limit
         )
@@ -126,7 +125,7 @@ def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
         name: [_("Este campo es obligatorio.")] for name in ("inicio", "fin") if not request.GET.get(name)
     }
     if missing:
-        raise ApiError(400, _("Datos no válidos."), missing)
+        raise InvalidInput(missing)
     inicio = params.parse_datetime("inicio", request.GET["inicio"])
     fin = params.parse_datetime("fin", request.GET["fin"])
     params.search_window(inicio, fin)
@@ -160,14 +159,11 @@ def ical_url_api(request: AuthenticatedHttpRequest) -> HttpResponse:
 def conflict_response(exc: services.ReservaConflicto, *, serie: bool) -> HttpResponse:
     """409 naming `inicio`, the colliding bookings and, for a series, each occurrence's collisions."""
     clashes = [slot for conflicto in exc.conflictos for slot in conflicto.reservas]
-    body: dict[str, Any] = {
-        "error": str(exc),
-        "fields": {"inicio": [_("La sala ya está reservada en ese horario.")]},
-        "conflictos": [selectors.slot_to_dict(r) for r in _unique(clashes)],
-    }
+    extra: dict[str, Any] = {"conflictos": [selectors.slot_to_dict(r) for r in _unique(clashes)]}
     if serie:
-        body["ocurrencias"] = [conflicto_to_dict(c) for c in exc.conflictos]
-    return json_response(body, status=409)
+        extra["ocurrencias"] = [conflicto_to_dict(c) for c in exc.conflictos]
+    fields = {"inicio": [_("La sala ya está reservada en ese horario.")]}
+    return json_error(409, str(exc), fields, **extra)
 
 
 def conflicto_to_dict(conflicto: services.Conflicto) -> dict[str, Any]:
@@ -190,7 +186,7 @@ def _times(data: dict[str, Any]) -> tuple[Any, Any]:
                 {field: [m for e in es for m in e.messages] for field, es in exc.error_dict.items()}
             )
     if errors:
-        raise ApiError(400, _("Datos no válidos."), errors)
+        raise InvalidInput(errors)
     return values[0], values[1]
 
 

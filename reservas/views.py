@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,57 +13,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.http import AuthenticatedHttpRequest, is_conflict
+from accounts.http import AuthenticatedHttpRequest
+from core.http import is_conflict
 from core.views import error_response
 from reservas import feeds, params, selectors, services
 from reservas.forms import BuscarForm, ReservaForm
-from salas.models import Sala
 from salas.selectors import sala_get
 from salas.services import sala_can_manage
 
 FREE_PAGE_SIZE = 50
 MIAS_PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
-
-
-def sala_page_context(
-    request: AuthenticatedHttpRequest,
-    sala: Sala,
-    *,
-    form: ReservaForm | None = None,
-    conflictos: list | None = None,
-) -> dict[str, Any]:
-    """What the room's page shows: the room, its week of bookings and the booking form."""
-    monday = _week_param(request.GET.get("semana"))
-    desde = params.local_midnight(monday)
-    reservas = selectors.reservas_de_sala(
-        sala=sala, desde=desde, hasta=params.local_midnight(monday + timedelta(7))
-    )
-    days = []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
-        start, end = params.local_midnight(day), params.local_midnight(day + timedelta(days=1))
-        days.append({"date": day, "reservas": [r for r in reservas if r.inicio < end and r.fin > start]})
-    if form is None:
-        initial = {
-            key: request.GET[key] for key in ("fecha", "hora_inicio", "hora_fin") if request.GET.get(key)
-        }
-        form = ReservaForm(initial={"asistentes": 1, **initial})
-    return {
-        "sala": sala,
-        # Bookings shown as "Ocupado", without title or booker, to this viewer.
-        "ocultas": {
-            r.pk for r in reservas if not selectors.reserva_shows_details(viewer=request.user, reserva=r)
-        },
-        "can_manage": sala_can_manage(user=request.user, sala=sala),
-        "days": days,
-        "semana": monday,
-        "semana_anterior": monday - timedelta(days=7),
-        "semana_siguiente": monday + timedelta(days=7),
-        "reserva_form": form,
-        "conflictos": conflictos or [],
-        "feed_url": feeds.feed_url(request, request.user, sala=sala),
-    }
 
 
 @login_required
@@ -107,7 +64,13 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
             )
             semana = params.week_start(created[0].inicio)
             return redirect(f"{reverse('salas:detail', args=[sala.codigo])}?semana={semana.isoformat()}")
-    context = sala_page_context(request, sala, form=form, conflictos=conflictos)
+    # The room's page again, with this form's errors (its calendar: templatetags/reservas_calendar.py).
+    context = {
+        "sala": sala,
+        "can_manage": sala_can_manage(user=request.user, sala=sala),
+        "reserva_form": form,
+        "conflictos": conflictos,
+    }
     return render(request, "salas/sala_detail.html", context, status=status)
 
 
@@ -180,16 +143,6 @@ def buscar(request: HttpRequest) -> HttpResponse:
     querystring.pop("page", None)
     context = {"form": form, "found": found, "querystring": querystring.urlencode()}
     return render(request, "reservas/buscar.html", context, status=status)
-
-
-def _week_param(raw: str | None) -> date:
-    try:
-        day = date.fromisoformat(raw) if raw else None
-    except ValueError:
-        day = None
-    if day is None or not params.MIN_YEAR <= day.year <= params.MAX_YEAR:
-        return params.week_start()
-    return day - timedelta(days=day.weekday())
 
 
 def _add_errors(form: ReservaForm, exc: ValidationError) -> None:

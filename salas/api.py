@@ -9,9 +9,10 @@ import orjson
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from core.http import (
     ApiError,
-    AuthenticatedHttpRequest,
+    InvalidInput,
     api_view,
     conditional_response,
     content_etag,
@@ -38,7 +39,7 @@ def sala_create_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     missing = {name: [_("Este campo es obligatorio.")] for name in CREATE_FIELDS if data.get(name) is None}
     unknown = {name: [_("Campo desconocido.")] for name in data if name not in CREATE_FIELDS}
     if missing or unknown:
-        raise ApiError(400, _("Datos no válidos."), {**missing, **unknown})
+        raise InvalidInput({**missing, **unknown})
     sala = services.sala_create(owner=request.user, **{name: data[name] for name in CREATE_FIELDS})
     return json_response(selectors.sala_to_dict(sala), status=201)
 
@@ -68,7 +69,7 @@ def sala_list_params(query: QueryDict) -> ListParams:
     min_capacidad = _int_param(query, "min_capacidad", default=None, minimum=0, maximum=MAX_PAGE)
     q = query.get("q", "").strip()
     if len(q) > 100:
-        raise ApiError(400, _("Datos no válidos."), {"q": [_("Como máximo 100 caracteres.")]})
+        raise InvalidInput({"q": [_("Como máximo 100 caracteres.")]})
     return ListParams(q, min_capacidad, page, page_size)
 
 
@@ -126,7 +127,7 @@ def sala_detail_api(request: AuthenticatedHttpRequest, codigo: str) -> HttpRespo
     unknown = {name: [_("Campo no editable.")] for name in data if name not in services.EDITABLE_FIELDS}
     if unknown:
         # Re-assigning a room's owner is an admin task, not an API one.
-        raise ApiError(400, _("Datos no válidos."), unknown)
+        raise InvalidInput(unknown)
     sala = services.sala_update(sala=sala, actor=request.user, data=data)
     return json_response(selectors.sala_to_dict(sala))
 
@@ -142,11 +143,9 @@ def _int_param(query: QueryDict, name: str, *, default: int | None, minimum: int
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, _("Datos no válidos."), {name: [_("Debe ser un número entero.")]}) from None
+        raise InvalidInput({name: [_("Debe ser un número entero.")]}) from None
     if value < minimum:
-        raise ApiError(
-            400, _("Datos no válidos."), {name: [_("Debe ser al menos %(min)d.") % {"min": minimum}]}
-        )
+        raise InvalidInput({name: [_("Debe ser al menos %(min)d.") % {"min": minimum}]})
     if value > maximum:
-        raise ApiError(400, _("Datos no válidos."), {name: [_("Como máximo %(max)d.") % {"max": maximum}]})
+        raise InvalidInput({name: [_("Como máximo %(max)d.") % {"max": maximum}]})
     return value

@@ -16,12 +16,11 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from replication import primary_atomic, primary_connection
-from reservas.selectors import sala_future_bookings
 from salas.models import Sala
+from salas.signals import sala_capacity_changing, sala_deleting
 
 EDITABLE_FIELDS = ("nombre", "codigo", "capacidad", "privada")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -108,7 +107,8 @@ def sala_update(*, sala: Sala, actor: User, data: dict[str, Any]) -> Sala:
             setattr(locked, name, value)
         _normalise(locked)
         if "capacidad" in data:
-            _check_capacity_fits_bookings(locked)
+            # The row is locked: what a receiver counts (reservas: bookings) cannot change meanwhile.
+            sala_capacity_changing.send(sender=Sala, sala=locked)
         return _save(locked)
 
 
@@ -119,36 +119,9 @@ def sala_delete(*, sala: Sala, actor: User) -> None:
             return
         if not sala_can_manage(user=actor, sala=locked):
             raise PermissionDenied
-        # Bookings lock this same row, so none can arrive between the count and the delete.
-        future, _most = sala_future_bookings(sala_id=locked.pk)
-        if future:
-            raise ValidationError(
-                ngettext(
-                    "La sala tiene %(n)d reserva futura: cancélala antes de eliminarla.",
-                    "La sala tiene %(n)d reservas futuras: cancélalas antes de eliminarla.",
-                    future,
-                )
-                % {"n": future},
-                code="conflict",
-            )
+        # Apps holding rows of this room may refuse (reservas: future bookings).
+        sala_deleting.send(sender=Sala, sala=locked)
         locked.delete()
-
-
-def _check_capacity_fits_bookings(sala: Sala) -> None:
-    # Called with the room's row locked: no booking can be added meanwhile.
-    if not isinstance(sala.capacidad, int):
-        return
-    _future, most = sala_future_bookings(sala_id=sala.pk)
-    if most > sala.capacidad:
-        raise ValidationError(
-            {
-                "capacidad": ValidationError(
-                    _("Hay reservas futuras de %(n)d asistentes: la capacidad no puede ser menor.")
-                    % {"n": most},
-                    code="conflict",
-                )
-            }
-        )
 
 
 def _normalise(sala: Sala) -> None:

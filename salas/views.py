@@ -11,9 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.http import AuthenticatedHttpRequest
+from accounts.http import AuthenticatedHttpRequest
 from core.views import error_response
-from reservas.views import sala_page_context
 from salas import selectors, services
 from salas.forms import SalaEditForm, SalaFilterForm, SalaForm
 
@@ -57,8 +56,9 @@ def sala_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def sala_detail(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
     sala = selectors.sala_get(codigo=codigo)
-    # The room's page is also where it is booked: its week calendar and form.
-    return render(request, "salas/sala_detail.html", sala_page_context(request, sala))
+    # The page also shows the room's bookings: reservas' {% sala_semana %} tag, not an import.
+    context = {"sala": sala, "can_manage": services.sala_can_manage(user=request.user, sala=sala)}
+    return render(request, "salas/sala_detail.html", context)
 
 
 @login_required

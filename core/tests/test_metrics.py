@@ -1,16 +1,10 @@
-"""GET /metrics on one node: who may read it, and the domain's counters moving."""
+"""GET /metrics on one node: who may read it, and its counters moving (bookings: reservas/tests/test_metrics.py)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
-
-from reservas import services
-from reservas.tests.factories import ReservaFactory, in_hours
-from salas.tests.factories import SalaFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,30 +42,6 @@ def test_a_configured_network_may_read(client, settings):
     settings.MONITORING_NETWORKS = ["10.0.0.0/8"]
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
     assert client.get("/metrics").status_code == 403
-
-
-def test_bookings_created_and_refused_as_conflicts_are_counted(user):
-    sala = SalaFactory()
-    start = in_hours(30)
-    created, conflicts = (
-        value("salas_bookings_total", result="created"),
-        value("salas_bookings_total", result="conflict"),
-    )
-    ReservaFactory(sala=sala, inicio=start, fin=start + timedelta(hours=1))
-    services.reserva_create(
-        usuario=user,
-        sala=sala,
-        titulo="a",
-        inicio=start + timedelta(hours=1),
-        fin=start + timedelta(hours=2),
-        asistentes=1,
-    )
-    with pytest.raises(services.ReservaConflicto):
-        services.reserva_create(
-            usuario=user, sala=sala, titulo="b", inicio=start, fin=start + timedelta(minutes=30), asistentes=1
-        )
-    assert value("salas_bookings_total", result="created") == created + 1
-    assert value("salas_bookings_total", result="conflict") == conflicts + 1
 
 
 def reads_total() -> float:

@@ -256,9 +256,10 @@ def assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
 
 
 def assert_balance_three_two_one() -> None:
-    """manage.py check_balance: 600 requests through nginx split 3:2:1 over the nodes."""
+    """`python -m cluster balance`: 600 requests through nginx split 3:2:1 over the nodes."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "check_balance", "--requests", "600"],
+        [sys.executable, "-m", "cluster", "balance", "--requests", "600"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,

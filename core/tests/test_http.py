@@ -1,0 +1,106 @@
+"""The one error contract (core/http.py): every JSON error is `{"error": ..., "fields": {...}}`."""
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import OperationalError
+from django.http import HttpResponse
+
+from conftest import PASSWORD
+from core.http import ApiError, InvalidInput, api_view, json_error
+from core.middleware import DatabaseUnavailableMiddleware
+from core.views import error_response
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _body(response: HttpResponse) -> dict:
+    # RequestFactory's responses, unlike the test client's, have no .json().
+    return json.loads(response.content)
+
+
+def _view(exc: Exception):
+    @api_view(["POST"], login_required=False)
+    def view(request):
+        raise exc
+
+    return view
+
+
+def test_bad_input_is_400_datos_no_validos_with_the_fields(rf):
+    response = _view(InvalidInput({"capacidad": ["Debe ser un número entero."]}))(rf.post("/x"))
+    assert response.status_code == 400
+    assert _body(response) == {
+        "error": "Datos no válidos.",
+        "fields": {"capacidad": ["Debe ser un número entero."]},
+    }
+
+
+def test_a_validation_error_without_a_code_answers_like_bad_input(rf):
+    response = _view(ValidationError({"nombre": ["Debe ser un texto."]}))(rf.post("/x"))
+    assert response.status_code == 400
+    assert _body(response) == {"error": "Datos no válidos.", "fields": {"nombre": ["Debe ser un texto."]}}
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "message"),
+    [("GET", 405, "Método no permitido."), ("POST", 418, "Soy una tetera.")],
+)
+def test_other_refusals_keep_the_shape(rf, method, status, message):
+    view = _view(ApiError(418, "Soy una tetera."))
+    response = view(rf.generic(method, "/x"))
+    assert (response.status_code, _body(response)) == (status, {"error": message, "fields": {}})
+
+
+def test_a_409_carries_its_conflicts_after_the_two_keys():
+    response = json_error(409, "Ocupada.", {"inicio": ["Choca."]}, conflictos=[{"id": 1}])
+    assert list(_body(response)) == ["error", "fields", "conflictos"]
+    assert _body(response)["conflictos"] == [{"id": 1}] and "Retry-After" not in response
+
+
+@pytest.mark.parametrize("path", ["/api/anything", "/pagina"])
+def test_retry_after_is_sent_with_json_and_with_pages(rf, path):
+    response = error_response(rf.get(path), 503, "Caída.", retry_after=5)
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    if path.startswith("/api/"):
+        assert _body(response) == {"error": "Caída.", "fields": {}}
+
+
+def test_a_database_outage_is_a_json_503_that_says_when_to_retry(rf):
+    middleware = DatabaseUnavailableMiddleware(lambda request: HttpResponse())
+    response = middleware.process_exception(rf.get("/sala/all"), OperationalError(2002, "refused"))
+    assert response is not None and response.status_code == 503 and response["Retry-After"] == "5"
+    assert set(_body(response)) == {"error", "fields"} and _body(response)["fields"] == {}
+
+
+@pytest.mark.django_db
+def test_a_lockout_is_a_json_429_that_says_when_to_retry(api, user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api.send("POST", "/auth/login", {"username": user.username, "password": "mala"})
+    response = api.send("POST", "/auth/login", {"username": user.username, "password": PASSWORD})
+    assert (response.status_code, response["Retry-After"]) == (429, "60")
+    assert set(response.json()) == {"error", "fields"} and response.json()["fields"] == {}
+
+
+@pytest.mark.django_db
+def test_the_apis_bad_input_answers_are_unchanged(user_api):
+    response = user_api.send("POST", "/sala/create", {"nombre": "x"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "Datos no válidos." and set(body["fields"]) == {"codigo", "capacidad"}
+
+
+def test_the_bad_input_message_is_written_once():
+    # One fact in one place: every 400 for bad input goes through InvalidInput.
+    places = []
+    for path in REPO.rglob("*.py"):
+        parts = path.relative_to(REPO).parts
+        if any(part.startswith(".") or part == "tests" for part in parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and node.value == "Datos no válidos.":
+                places.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert len(places) == 1 and places[0].startswith("core/http.py:"), places
