@@ -91,6 +91,13 @@ class FeedTokenMaskingLogger(Logger):
 logger_class = FeedTokenMaskingLogger
 access_log_format = f'%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss node={_node} rid=%({{x-request-id}}i)s "%(a)s"'
 
+# Which connections may say the request came over HTTPS (X-Forwarded-Proto: https, the one
+# scheme header believed): nginx's unix socket always (gunicorn trusts every connection
+# without an address), TCP peers only when listed in FORWARDED_ALLOW_IPS (nginx's address
+# under Docker). None by default: a local process on a node's port cannot claim HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+
 # GET /metrics (core/metrics.py): prometheus_client's multiprocess mode. Each worker
 # writes its counters to files in this dir and a scrape sums them, so the figures are
 # the node's, whichever worker answers. One fresh dir per gunicorn master (a restart
