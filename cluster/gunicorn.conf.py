@@ -57,8 +57,9 @@ max_requests_jitter = 100_000
 # The default control socket (~/.gunicorn/gunicorn.ctl) is shared by every instance
 # on the machine, so three nodes would clash; supervisord signals are enough here.
 control_socket_disable = True
-# Heartbeat files in memory, not on a possibly slow disk.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Heartbeat files in memory, not on a possibly slow disk (gunicorn's advice; S108: each
+# worker's file is created by gunicorn with a random name, mkstemp-style).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 proc_name = f"salas-{_node}"
 
 # The error log goes to stderr: supervisord writes it to .state/logs/<node>.log,
