@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,4 +9,17 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Cuentas")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
         from accounts import metrics  # noqa: F401 - connects the lockout counter to django-axes' signal
+
+        user_logged_out.connect(_end_sessions_on_logout, dispatch_uid="accounts.end_sessions_on_logout")
+
+
+def _end_sessions_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    # Every logout (the page, the JSON API, the admin) ends the session for good: a copy of
+    # the signed cookie is refused afterwards, which deleting the cookie alone cannot promise.
+    if user is not None and user.is_authenticated:
+        from accounts.services import user_sessions_end
+
+        user_sessions_end(user=user)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, new_session_secret
 from accounts.signals import password_changed
 from replication import primary_atomic, use_primary
 
@@ -72,6 +72,21 @@ def user_password_set(*, user: User, password: str) -> None:
     with primary_atomic():
         user.save(update_fields=["password"])
         password_changed.send(sender=User, user=user)
+
+
+def user_sessions_end(*, user: User) -> None:
+    """End every session `user` has signed in with, on every node.
+
+    Sessions are signed cookies, so there is no row to delete: a new session
+    secret changes the user's session hash, and each node refuses the older
+    cookies once its remembered verdict on them expires
+    (SESSION_USER_CACHE_SECONDS, accounts.sessions). Every device of the user is
+    signed out, not only the one that asked: a cookie names no single session
+    the server could tell apart.
+    """
+    user.session_secret = new_session_secret()
+    with primary_atomic():
+        User.objects.filter(pk=user.pk).update(session_secret=user.session_secret)
 
 
 def _duplicate_user_error(exc: IntegrityError) -> ValidationError:

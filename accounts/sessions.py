@@ -1,24 +1,36 @@
-"""Signed-cookie sessions whose signature is checked once per cookie, not once per request.
+"""Signed-cookie sessions, and their users, verified once per process and bounded time, not per request.
 
 Sessions live in signed cookies (no session row can be read from a lagging
 replica; any node serves any request). Verifying one costs an HMAC, a zlib
 inflate and a JSON parse on every request, although a cookie's contents never
 change: this store remembers each verified cookie, per process, and after that
-checks only its age, with the same limit Django applies. Used as
-SESSION_ENGINE and by the fast path (fastpath/).
+checks only its age, with the same limit Django applies (SESSION_ENGINE).
+
+A session ends when its user's session hash changes (a new password, a new
+session secret on logout: accounts.models.User) or the user is deactivated.
+Reading the user on every request to learn that was half the cost of a
+signed-in request, so `session_user()` remembers Django's verdict on each
+(user, backend, session hash) for SESSION_USER_CACHE_SECONDS, read from the
+primary (replication.primary_read): a logout, a password change or a
+deactivation is honoured on every node within that bound of its commit.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends import signed_cookies
 from django.core import signing
+from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from core.memo import BoundedMemo, forget_when_changed
+from replication import primary_read
 
 SALT = "django.contrib.sessions.backends.signed_cookies"
 # Bounded in bytes whatever cookies clients send (a session cookie is ~300 bytes).
@@ -55,3 +67,42 @@ class SessionStore(signed_cookies.SessionStore):
             self.create()
             return {}
         return data
+
+
+# (user id, backend, session hash) -> (when verified, the user, or None: refused). Keyed by
+# what clients send (a forged hash is refused, and remembered as such): bounded in bytes,
+# each entry charged for a user instance.
+_users: BoundedMemo[tuple[float, AbstractBaseUser | None]] = BoundedMemo(
+    4 * 1024 * 1024, max_key_bytes=1024, value_bytes=2048
+)
+forget_when_changed(_users, "SECRET_KEY", "SECRET_KEY_FALLBACKS", "AUTHENTICATION_BACKENDS")
+
+
+def session_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
+    """django.contrib.auth.get_user(request), its verdict reused for SESSION_USER_CACHE_SECONDS.
+
+    Each request gets its own copy of the user, so nothing a view sets on it
+    leaks into another request.
+    """
+    session = request.session
+    try:
+        key = (
+            str(session[auth.SESSION_KEY]),
+            str(session[auth.BACKEND_SESSION_KEY]),
+            session[auth.HASH_SESSION_KEY],
+        )
+    except KeyError:
+        return auth.get_user(request)  # anonymous, or a session Django refuses without a query
+    known = _users.get(key)
+    if known is not None and time.monotonic() - known[0] < settings.SESSION_USER_CACHE_SECONDS:
+        user = known[1]
+        if user is None:
+            session.flush()  # as Django does with a refused session: the answer drops the cookie
+            return AnonymousUser()
+        return copy.copy(user)
+    verified_at = time.monotonic()
+    found = primary_read(lambda: auth.get_user(request), "session-user")
+    if session.get(auth.HASH_SESSION_KEY) == key[2] or not found.is_authenticated:
+        # Not remembered: a session Django just moved to the current secret key (a new hash).
+        _users.put(key, (verified_at, found if found.is_authenticated else None))
+    return found

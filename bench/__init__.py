@@ -18,6 +18,5 @@ No application code lives here. One module per concern:
   locust_run.py  the headless Locust step (locustfile.py)
   report.py      the tables, the verdict and reports/bench.json
   chaos.py       what `make chaos` runs: failover under load, semi-sync on vs off
-  pipeline.py    paired runs of two versions of the nodes (used once; numbers in the README)
-  middleware_only.py  Django with the fast path only as first middleware: version B of pipeline.py
+  pipeline.py    paired runs of two checkouts' nodes (this one and --other-tree)
 """

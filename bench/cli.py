@@ -50,7 +50,7 @@ import requests
 from bench import booking, procfs, report, rooms
 from bench.api import Api, wait_for_cluster
 from bench.common import BenchError, heading, require_loopback, say
-from bench.config import BALANCER, CEILING_PORT, FLOOR_PORT, LIST_ROOMS, REPORTS
+from bench.config import BALANCER, CEILING_PORT, FLOOR_PORT, LIST_ROOMS, MINIMAL_PORT, REPORTS
 from bench.locust_run import run_locust
 from bench.sql import run_sql_suite
 from bench.throughput import run_wrk_suite
@@ -208,6 +208,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--floor-port", type=int, default=FLOOR_PORT, help="port of the floor's nginx (bare WSGI on gunicorn)"
+    )
+    parser.add_argument(
+        "--minimal-port",
+        type=int,
+        default=MINIMAL_PORT,
+        help="port of the nginx in front of the minimal Django view (the nodes' application)",
     )
     parser.add_argument(
         "--skip",

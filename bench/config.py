@@ -68,6 +68,8 @@ CEILING_PORT = 8090
 FLOOR_PORT = 8091
 # bench/pipeline.py: this tree, the other tree, the floor.
 PIPELINE_PORTS = (8092, 8093, 8094)
+# The nodes' application with the bench's minimal view (bench/minimal_view.py).
+MINIMAL_PORT = 8095
 
 # --- the bench's data and habits ------------------------------------------------------------
 

@@ -32,7 +32,8 @@ class Floor:
 
     `app` is the floor's bare callable by default; `as_nodes` gives each instance
     the environment of app1..app3, to serve the real application from `repo`
-    (bench/pipeline.py compares two versions of it side by side).
+    (bench/pipeline.py compares two versions of it side by side; the wrk step
+    measures its minimal view, with `extra_env` BENCH_VIEWS=1).
     """
 
     def __init__(
@@ -43,12 +44,14 @@ class Floor:
         *,
         as_nodes: bool = False,
         repo: Path = config.CLUSTER_REPO,
+        extra_env: dict[str, str] | None = None,
     ):
         self.prefix = prefix
         self.repo = repo
         self.port = port
         self.app = app
         self.as_nodes = as_nodes
+        self.extra_env = extra_env or {}
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def url(self, path: str) -> str:
@@ -63,7 +66,7 @@ class Floor:
             (k, v) for k, v in answer.headers.items() if k.lower() not in {"date", "server", "connection"}
         ]
         recorded.write_text(json.dumps({"body": answer.content.hex(), "headers": headers}))
-        env = {**os.environ, "FLOOR_ANSWER": str(recorded), "PYTHONPATH": str(self.repo)}
+        env = {**os.environ, "FLOOR_ANSWER": str(recorded), "PYTHONPATH": str(self.repo), **self.extra_env}
         settings = config.dotenv_values()
         sockets = []
         # As settings.py resolves it for the cluster's nodes (environment, .env, default),
@@ -141,7 +144,12 @@ class Floor:
     def measure(self, wrk: str, name: str, path: str, args: argparse.Namespace, *, cookie: str) -> WrkResult:
         """One wrk run against this tier's `path` as the client `cookie` names, its processes' CPU counted."""
         return run_wrk(
-            wrk, name, self.url(path), args, headers=(f"Cookie: {cookie}",), extra_pids=self.pids()
+            wrk,
+            name,
+            self.url(path),
+            args,
+            headers=(f"Cookie: {cookie}",) if cookie else (),
+            extra_pids=self.pids(),
         )
 
     def pids(self) -> dict[str, int]:

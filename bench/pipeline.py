@@ -1,17 +1,14 @@
 #!/usr/bin/env python3
-"""Paired runs of GET /sala/all on two versions of the nodes, to decide where the fast path lives.
+"""Paired runs of GET /sala/all on two versions of the nodes: this checkout's and another's.
 
-    .venv/bin/python bench/pipeline.py [--other-tree /tmp/salas-b] [--rounds 2] [--duration 8]
+    .venv/bin/python bench/pipeline.py --other-tree /tmp/salas-b [--rounds 2] [--duration 8]
 
 Each version runs as three gunicorn instances with the nodes' own environment
 and settings (app1..app3: same replicas, workers, threads) behind an nginx
 rendered from the cluster's template (bench/floor.py), against the running
 cluster's databases; the bare-WSGI floor runs in the same rounds. Rounds
 alternate A, B, floor, so drift of the machine hits all of them alike. B is
-the same Django with the fast path only as its first middleware, without the
-memory answers in front of Django's handler (bench/middleware_only.py), or, with
---other-tree, another checkout's nodes. Used to decide where the fast path lives
-(issue 11); numbers in the README.
+another checkout's nodes (--other-tree), for example main against a branch.
 """
 
 from __future__ import annotations
@@ -36,9 +33,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--other-tree", type=Path, help="B: another checkout's nodes (default: the first middleware alone)"
-    )
+    parser.add_argument("--other-tree", type=Path, required=True, help="B: another checkout's nodes")
     parser.add_argument("--host", default=BALANCER)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=8)
@@ -46,24 +41,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     require_loopback(args.host)
-    if args.other_tree:
-        other = args.other_tree.resolve()
-        if not (other / "salas_project" / "wsgi.py").is_file():
-            parser.error(f"{other} is not a salas checkout")
-        shutil.copy(ROOT / ".env", other / ".env")  # same secret key: the same session cookies verify
-        version_b = Floor(
-            REPORTS / "pipeline-b",
-            PIPELINE_PORTS[1],
-            "salas_project.wsgi:application",
-            as_nodes=True,
-            repo=other,
-        )
-        name_b = f"B: {other.name}"
-    else:
-        version_b = Floor(
-            REPORTS / "pipeline-b", PIPELINE_PORTS[1], "bench.middleware_only:application", as_nodes=True
-        )
-        name_b = "B: first middleware alone"
+    other = args.other_tree.resolve()
+    if not (other / "salas_project" / "wsgi.py").is_file():
+        parser.error(f"{other} is not a salas checkout")
+    shutil.copy(ROOT / ".env", other / ".env")  # same secret key: the same session cookies verify
+    version_b = Floor(
+        REPORTS / "pipeline-b", PIPELINE_PORTS[1], "salas_project.wsgi:application", as_nodes=True, repo=other
+    )
+    name_b = f"B: {other.name}"
     api = Api(args.host)
     prepare(api)
     reader = api.reader()

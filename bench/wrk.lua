@@ -45,6 +45,8 @@ end
 -- quarter hours overlap, so some requests lose with 409: contention on the room lock
 -- and on the overlap check. `created` counts the confirmed bookings (201).
 local book_rooms = os.getenv("WRK_BOOK_ROOMS")
+-- A conditional GET run expects 304s: then any other status is what counts as "non-2xx".
+local expected_status = tonumber(os.getenv("WRK_EXPECTED_STATUS") or "")
 
 if book_rooms then
    local rooms = {}
@@ -81,7 +83,11 @@ if create_prefix or book_rooms or os.getenv("WRK_COUNT_STATUS") then
       if status == 201 then
          created = created + 1
       end
-      if status < 200 or status > 299 then
+      if expected_status then
+         if status ~= expected_status then
+            non2xx = non2xx + 1
+         end
+      elseif status < 200 or status > 299 then
          non2xx = non2xx + 1
       end
    end

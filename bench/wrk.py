@@ -68,6 +68,7 @@ def run_wrk(
     count_status: bool = True,
     extra_pids: dict[str, int] | None = None,
     extra_env: dict[str, str] | None = None,
+    expected_status: int | None = None,
 ) -> WrkResult:
     require_loopback(url)
     command = [
@@ -86,6 +87,9 @@ def run_wrk(
     env = dict(os.environ)
     env.pop("WRK_CREATE_PREFIX", None)
     env.pop("WRK_COUNT_STATUS", None)
+    env.pop("WRK_EXPECTED_STATUS", None)
+    if expected_status is not None:
+        env["WRK_EXPECTED_STATUS"] = str(expected_status)
     if create_prefix:
         env["WRK_CREATE_PREFIX"] = create_prefix
     if count_status:

@@ -44,13 +44,10 @@ graceful_timeout = 20
 # connections first (see nginx/nginx.conf.template).
 keepalive = 5
 # Recycle workers now and then (bounds slow leaks); the jitter stops all six from
-# restarting at the same moment. A restart costs ~0.5 s of CPU (Django reloads).
-# Count-based, so the right number follows the request rate: at 1000 the bench saw 13
-# restarts in 10 s, a third of the CPU; at 50,000, once most list requests were
-# answered from memory (~1,000 req/s per worker), 1-5 restarts per 10-s reader run,
-# up to an eighth of both cores, with a p99 of 70 ms in the run that had two. One
-# worker's memory in-process stays flat (57.1 -> 58.4 MiB, level from ~700,000 requests
-# on; every memo is bounded, in bytes or entries), so a worker at full load now lives ~17 minutes.
+# restarting at the same moment. A restart costs ~0.5 s of CPU (Django reloads), so the
+# count is high: at saturation a low one spent a visible share of both cores on restarts
+# (the README's benchmark history), while a worker's memory stays flat (every per-process
+# cache is bounded: settings.CACHES, core.memo).
 max_requests = 1_000_000
 max_requests_jitter = 100_000
 

@@ -7,6 +7,7 @@ client can handle a 400 from the rooms API and a 401 from the auth API alike.
 from __future__ import annotations
 
 import functools
+import hashlib
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -50,6 +52,27 @@ def json_response(data: Any, status: int = 200) -> HttpResponse:
         status=status,
         content_type=JSON_CONTENT_TYPE,
     )
+
+
+def content_etag(body: bytes) -> str:
+    """A strong ETag naming exactly these bytes (computed once, when a cached page is made)."""
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+def conditional_response(request: HttpRequest, etag: str, body: bytes) -> HttpResponse:
+    """A JSON 200 carrying `etag`, or a bodiless 304 when the client already holds these bytes.
+
+    The ETag names the body itself, not the database state it came from: a page
+    read on the primary may be filed under a state it did not fully see
+    (replication.snapshot), and a 304 must never confirm a copy that lacks the
+    client's own write.
+    """
+    response = HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+    response["ETag"] = etag
+    if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MATCH" not in request.META:
+        return response
+    # Django's own If-None-Match handling (RFC 9110: weak comparison, "*", 304 keeps the ETag).
+    return get_conditional_response(request, etag=etag, response=response) or response
 
 
 def json_error(status: int, message: str, fields: dict[str, list[str]] | None = None) -> HttpResponse:

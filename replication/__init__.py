@@ -9,6 +9,7 @@ from replication.interface import (
     metrics_collector,
     primary_atomic,
     primary_connection,
+    primary_read,
     read_route,
     use_primary,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "metrics_collector",
     "primary_atomic",
     "primary_connection",
+    "primary_read",
     "read_route",
     "use_primary",
 ]

@@ -87,11 +87,6 @@ class _Cached(Generic[T]):
         finally:
             self._lock.release()
 
-    def peek(self) -> T | None:
-        """The verdict if it is still fresh, else None (never asks the server)."""
-        value = self._value
-        return value if value is not None and time.monotonic() < self._expires else None
-
     def override(self, value: T) -> None:
         """Take `value` as the verdict for one TTL, for every thread, without asking the server."""
         self._value = value
@@ -195,34 +190,14 @@ def server_failed(alias: str, error: str) -> None:
 
 def default_route() -> tuple[str, str]:
     """Where reads go, and why, when nothing about the client says otherwise."""
-    route = _route(primary_health, replica_health)
-    assert route is not None  # the getters always give a verdict
-    return route
-
-
-def remembered_route() -> tuple[str, str] | None:
-    """default_route() from fresh verdicts only; None when one is due (asking would use the database)."""
-    return _route(_primary.peek, _replica.peek)
-
-
-def _route(
-    primary: Callable[[], PrimaryHealth | None], replica: Callable[[], ReplicaHealth | None]
-) -> tuple[str, str] | None:
     if not settings.READ_REPLICA_ENABLED:
         return PRIMARY, REASON_DISABLED
     if topology.read_preference() == "primary":
-        up = primary()
-        if up is None:
-            return None
-        if up.reachable:
+        if primary_health().reachable:
             return PRIMARY, REASON_PRIMARY_PREFERRED
-        verdict = replica()
-        if verdict is None:
-            return None
-        return (REPLICA, REASON_PRIMARY_DOWN) if verdict.usable else (PRIMARY, REASON_PRIMARY_DOWN)
-    verdict = replica()
-    if verdict is None:
-        return None
+        usable = replica_health().usable
+        return (REPLICA, REASON_PRIMARY_DOWN) if usable else (PRIMARY, REASON_PRIMARY_DOWN)
+    verdict = replica_health()
     return (REPLICA, verdict.reason) if verdict.usable else (PRIMARY, verdict.reason)
 
 

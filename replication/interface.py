@@ -12,11 +12,11 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Generic, TypeVar
 
-from django.db import connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from prometheus_client.registry import Collector
 
-from replication import health, snapshot, state
+from replication import health, remembered, snapshot, state
 from replication.metrics import ReplicationCollector
 
 T = TypeVar("T")
@@ -55,37 +55,48 @@ def read_route() -> tuple[str, str]:
     return (route.alias, route.reason) if route is not None else health.default_route()
 
 
+def primary_read(compute: Callable[[], T], reason: str = "fresh-read") -> T:
+    """compute()'s reads on the primary, where every write lands: as fresh as the last commit.
+
+    For facts that must not lag (whether a session still stands). While the
+    primary is unreachable, the reads follow this request's route instead: the
+    node's replica, used only within its lag limit (REPLICA_MAX_LAG_SECONDS), or
+    an honest failure (503).
+    """
+    if read_route()[0] == state.PRIMARY or connections[state.PRIMARY].in_atomic_block:
+        return compute()  # there already
+    if not health.primary_health().reachable:
+        return compute()
+    try:
+        with use_primary(reason):
+            return compute()
+    except (OperationalError, InterfaceError) as exc:
+        connections[state.PRIMARY].close()
+        health.server_failed(state.PRIMARY, str(exc))
+        return compute()
+
+
 class StateCache(Generic[T]):
     """Read results reused for as long as the database they were read from is unchanged.
 
-    Each result is filed under the exact state of the database this request
-    reads (replication.snapshot), so it is never older than a fresh read would
-    be: whatever the replica or the primary applies next, the next request reads
-    again. Per process, bounded to `max_entries` (least recently used go first).
+    Each result is filed in Django's cache (settings.CACHES) under the exact
+    state of the database this request reads (replication.snapshot), so it is
+    never older than that state and always holds the client's own last write;
+    that state is remembered for STATE_RECHECK_SECONDS per process
+    (replication.remembered), so a reader who has not written may get a page
+    that much older than its server. `name` keeps each cache's keys apart.
     """
 
-    def __init__(self, max_entries: int = 256):
-        self._cache = snapshot.PositionCache(max_entries=max_entries)
+    def __init__(self, name: str):
+        self._cache = snapshot.PositionCache(name)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         # Where the router sends this read (a read inside a primary transaction stays there).
         alias = state.PRIMARY if connections[state.PRIMARY].in_atomic_block else read_route()[0]
-        token = snapshot.request_token(alias)
+        token = remembered.request_token(alias)
         if token is None:
             return compute()  # reads there are not cached (MySQL's primary, a transaction)
         return self._cache.get_or_compute(alias, key, compute, token=token)
-
-    def peek(self, key: Hashable) -> T | None:
-        """The result for `key` filed under the state this request already holds, else None.
-
-        Never asks the database: for a request whose state token is known
-        (replication.remembered.remembered_state), None otherwise.
-        """
-        route = state.current()
-        if route is None or route.alias not in route.tokens or connections[state.PRIMARY].in_atomic_block:
-            return None
-        token = route.tokens[route.alias]
-        return None if token is None else self._cache.peek(route.alias, key, token)
 
     def clear(self) -> None:
         self._cache.clear()

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
-from replication import consistency, health, metrics, state
+from replication import consistency, health, metrics, remembered, state
 from replication.health import PRIMARY, REPLICA
 
 logger = logging.getLogger(__name__)
@@ -82,23 +82,38 @@ class ReadRoutingMiddleware:
             # A write needs the primary anyway; its reads (the session user, the
             # row it edits) come from there too, so a replica dying mid-request
             # can never fail a write, and no read-your-writes wait is spent.
-            return state.ReadRoute(PRIMARY, "write-request")
+            return state.ReadRoute(PRIMARY, "write-request", written=consistency.client_gtid(request))
         alias, reason = health.default_route()
-        if alias == REPLICA and not cls._replica_serves(request):
+        written = consistency.client_gtid(request)
+        if alias == REPLICA and not cls._replica_serves(written):
             # The client's own last write has not reached the replica: read the
             # primary (if the primary is down, an honest 503 beats an older state).
-            return state.ReadRoute(PRIMARY, "read-your-writes")
-        return state.ReadRoute(alias, reason)
+            return state.ReadRoute(PRIMARY, "read-your-writes", written=written)
+        return state.ReadRoute(alias, reason, written=written)
 
     @staticmethod
-    def _replica_serves(request: HttpRequest) -> bool:
-        """Whether the replica holds the client's own last write (if any)."""
-        gtid = consistency.client_gtid(request)
-        if not gtid:
+    def _replica_serves(written: str | None) -> bool:
+        """Whether the replica holds the client's own last write (if any).
+
+        The replica's state, remembered for STATE_RECHECK_SECONDS (read again when
+        older, once, and then also this request's token for cached reads), answers
+        when it holds the write; otherwise the replica waits briefly for it.
+        """
+        if not written:
             return True
-        applied = consistency.replica_has_applied(gtid)
+        applied = written != consistency.PIN_TO_PRIMARY and (
+            _remembered_state_holds(written) or consistency.replica_has_applied(written)
+        )
         metrics.count_read_your_writes(applied)
         return applied
+
+
+def _remembered_state_holds(written: str) -> bool:
+    try:
+        return remembered.recent_state(REPLICA, written) is not None
+    except (DatabaseError, InterfaceError) as exc:
+        logger.info("could not read the replica's state: %s", exc)
+        return False
 
 
 def _spy_on_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict) -> Any:

@@ -1,6 +1,6 @@
-"""Each server's state, remembered per process for STATE_RECHECK_SECONDS (50 ms).
+"""Each server's state, remembered per process for STATE_RECHECK_SECONDS (50 ms): the cached reads' token.
 
-`recent_state()` reuses a server's state rather than asking on every request: a
+`request_token()` reuses a server's state rather than asking on every request: a
 reader without writes of its own may get a page that much older than the server
 (on top of the replica's lag, itself bounded by REPLICA_MAX_LAG_SECONDS). A reader
 who wrote is never served an older state: the remembered state is used for it only
@@ -82,7 +82,7 @@ def recent_state(alias: str, written: str | None = None) -> RecentState | None:
     are not cached, or (a replica) it has not applied the write yet. The state
     is also this request's token for every StateCache read (request_token).
     """
-    known = remembered_state(alias, written)
+    known = _remembered(alias, written)
     if known is not None:
         return known
     known = _read_state(alias)
@@ -103,7 +103,23 @@ def recent_state(alias: str, written: str | None = None) -> RecentState | None:
     return known
 
 
-def remembered_state(alias: str, written: str | None = None) -> RecentState | None:
+def request_token(alias: str) -> str | None:
+    """The token naming the state of `alias` this request's cached reads use, asked once per request.
+
+    None where reads are not cached (a transaction, MySQL's primary). After this
+    request wrote, the server's present state (it holds the write); otherwise a
+    remembered one that holds the client's own last write (its cookie), if any.
+    """
+    route = state.current()
+    if route is None:
+        return snapshot.current_token(alias)
+    if alias not in route.tokens:
+        known = None if route.wrote else recent_state(alias, route.written)
+        route.tokens[alias] = known.token if known is not None else snapshot.current_token(alias)
+    return route.tokens[alias]
+
+
+def _remembered(alias: str, written: str | None = None) -> RecentState | None:
     """recent_state() without asking the server: None unless the remembered state fits."""
     known = _recent.get(alias)
     if (

@@ -1,4 +1,4 @@
-"""A per-process cache of read results, valid while the database they came from is unchanged.
+"""Read results cached (Django's cache framework), valid while the database they came from is unchanged.
 
 Each entry is filed under a token naming the exact state of the data it was read
 from, and served again only while the server still reports that token:
@@ -22,14 +22,13 @@ Checking a token is one statement that touches no table.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import hashlib
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connections
 
-from replication import state
 from replication.health import connection_flavor
 from replication.state import PRIMARY, REPLICA
 
@@ -112,72 +111,53 @@ def current_token(alias: str) -> str | None:
     return on_server(alias, replica_position() if alias == REPLICA else primary_binlog_coordinates())
 
 
-def request_token(alias: str) -> str | None:
-    """current_token(alias), asked once per request (the route remembers it until a write)."""
-    route = state.current()
-    if route is None:
-        return current_token(alias)
-    if alias not in route.tokens:
-        route.tokens[alias] = current_token(alias)
-    return route.tokens[alias]
-
-
 class PositionCache:
-    """Results keyed by the caller's key, each valid for one state of its database."""
+    """Results keyed by the caller's key, each filed in Django's cache under one state of its database.
 
-    def __init__(self, max_entries: int = 256):
-        # key -> (the state tokens the value is valid for, the value)
-        self._entries: OrderedDict[Hashable, tuple[tuple[str, ...], Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
+    An entry's cache key carries the state token, so an entry is found again only
+    for that exact state; entries of older states are never asked for again and
+    age out of the cache (its own size limit and timeout, settings.CACHES).
+    """
+
+    def __init__(self, name: str, cache_alias: str = DEFAULT_CACHE_ALIAS):
+        self.name = name
+        self.cache_alias = cache_alias
 
     def get_or_compute(
         self, alias: str, key: Hashable, compute: Callable[[], T], *, token: str | None = None
     ) -> T:
-        """The cached result for `key`, or `compute()`'s, read from `alias`.
-
-        A caller that reads several entries for one request passes the token it
-        got from current_token() once, so the state is asked for once.
-        """
+        """The result filed for `key` under `token` (by default `alias`'s present state), else `compute()`'s."""
         if token is None:
             token = current_token(alias)
             if token is None:
-                return compute()
-        value = self._get((alias, key), token)
-        if value is not None:
-            return value
+                return compute()  # reads there are not cached
+        found = self.get(alias, key, token)
+        if found is not None:
+            return cast(T, found)
         if alias == REPLICA:
             # The position was read before the data: the data is at least that new.
             value = compute()
-            self._put((alias, key), (token,), value)
+            self._put(alias, key, (token,), value)
             return value
         snapshot_token, value = _compute_in_consistent_snapshot(compute)
         # Filed under the snapshot's own coordinates, and under the request's token only
         # if the snapshot saw all of it: SHOW MASTER STATUS includes transactions that
         # are binlogged but not yet committed (semi-sync AFTER_SYNC waits in between).
         tokens = (snapshot_token, token) if _sees_all_of(snapshot_token, token) else (snapshot_token,)
-        self._put((alias, key), tokens, value)
+        self._put(alias, key, tokens, value)
         return value
 
-    def peek(self, alias: str, key: Hashable, token: str) -> Any:
+    def get(self, alias: str, key: Hashable, token: str) -> Any:
         """The result for `key` if it was filed under `token`, else None."""
-        return self._get((alias, key), token)
+        return caches[self.cache_alias].get(self._cache_key(alias, key, token))
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        caches[self.cache_alias].clear()
 
-    def _get(self, key: Hashable, token: str) -> Any:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or token not in entry[0]:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+    def _put(self, alias: str, key: Hashable, tokens: tuple[str, ...], value: Any) -> None:
+        caches[self.cache_alias].set_many({self._cache_key(alias, key, token): value for token in tokens})
 
-    def _put(self, key: Hashable, tokens: tuple[str, ...], value: Any) -> None:
-        with self._lock:
-            self._entries[key] = (tokens, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+    def _cache_key(self, alias: str, key: Hashable, token: str) -> str:
+        # Hashed: the key holds what clients send (a search text), which a cache key must not.
+        digest = hashlib.blake2b(repr((alias, token, key)).encode(), digest_size=16).hexdigest()
+        return f"state:{self.name}:{digest}"

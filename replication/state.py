@@ -1,4 +1,4 @@
-"""Per-request routing state, set by ReadRoutingMiddleware (or the fast path) and read by the router.
+"""Per-request routing state, set by ReadRoutingMiddleware and read by the router.
 
 Context variables rather than thread locals: each gunicorn thread (and any
 future async request) sees only its own request's decision.
@@ -21,9 +21,10 @@ class ReadRoute:
     reason: str
     wrote: bool = False
     retried: bool = False
-    # The state token of each database this request asked (replication.snapshot, or the
-    # remembered state replication.remembered used for it),
-    # so several cached reads in one request ask the server once.
+    # The GTID position of the client's own last write (its read-your-writes cookie), if any.
+    written: str | None = None
+    # The state token of each database this request's cached reads use
+    # (replication.remembered.request_token), so the server is asked once at most.
     tokens: dict[str, str | None] = field(default_factory=dict)
 
     def pin_to_primary(self, reason: str) -> None:

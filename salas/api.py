@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
 from core.http import (
-    JSON_CONTENT_TYPE,
     ApiError,
     AuthenticatedHttpRequest,
     api_view,
+    conditional_response,
+    content_etag,
     json_response,
     parse_json_object,
 )
@@ -25,9 +26,9 @@ CREATE_FIELDS = ("nombre", "codigo", "capacidad")
 # and the numbers must still fit the database's and the JSON encoder's integers.
 MAX_PAGE = 1_000_000
 
-# The hottest read: a page is reused for as long as the database it was read
-# from has applied nothing new.
-_pages: StateCache[bytes] = StateCache()
+# The hottest read: a page (its ETag, its body) is reused for as long as the database
+# it was read from has applied nothing new.
+_pages: StateCache[tuple[str, bytes]] = StateCache("sala-list")
 
 
 @api_view(["POST"])
@@ -43,8 +44,8 @@ def sala_create_api(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @api_view(["GET"])
 def sala_list_api(request: HttpRequest) -> HttpResponse:
-    body = sala_list_body(sala_list_params(request.GET))
-    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+    etag, body = sala_list_page(sala_list_params(request.GET))
+    return conditional_response(request, etag, body)
 
 
 @dataclass(frozen=True)
@@ -70,27 +71,24 @@ def sala_list_params(query: QueryDict) -> ListParams:
     return ListParams(q, min_capacidad, page, page_size)
 
 
-def sala_list_body(params: ListParams) -> bytes:
-    """The list's JSON body, reused while the database this request reads is unchanged."""
+def sala_list_page(params: ListParams) -> tuple[str, bytes]:
+    """The list's ETag and JSON body, reused while the database this request reads is unchanged."""
 
-    def render() -> bytes:
+    def render() -> tuple[str, bytes]:
         sala_page = selectors.sala_page(
             q=params.q, min_capacidad=params.min_capacidad, page=params.page, page_size=params.page_size
         )
-        body = {
-            "salas": sala_page.items,
-            "count": sala_page.count,
-            "page": sala_page.page,
-            "pages": sala_page.pages,
-        }
-        return orjson.dumps(body)
+        body = orjson.dumps(
+            {
+                "salas": sala_page.items,
+                "count": sala_page.count,
+                "page": sala_page.page,
+                "pages": sala_page.pages,
+            }
+        )
+        return content_etag(body), body
 
     return _pages.get_or_compute(params, render)
-
-
-def sala_list_cached_body(params: ListParams) -> bytes | None:
-    """sala_list_body(params) if it is cached for this request's state, else None (no query)."""
-    return _pages.peek(params)
 
 
 def sala_list_cache_clear() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from replication import StateCache
 from salas.models import Sala
 
 DEFAULT_PAGE_SIZE = 100
@@ -50,6 +51,20 @@ def sala_page(
 ) -> SalaPage:
     """One page of rooms, newest first: two queries whatever the page size."""
     return sala_page_of(sala_queryset(q=q, min_capacidad=min_capacidad), page=page, page_size=page_size)
+
+
+# The dashboard's pages, reused while the database this request reads is unchanged.
+_pages: StateCache[SalaPage] = StateCache("sala-page")
+
+
+def sala_page_cached(
+    *, q: str = "", min_capacidad: int | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> SalaPage:
+    """sala_page(), from Django's cache while the database this request reads is unchanged."""
+    return _pages.get_or_compute(
+        (q, min_capacidad, page, page_size),
+        lambda: sala_page(q=q, min_capacidad=min_capacidad, page=page, page_size=page_size),
+    )
 
 
 def sala_page_of(queryset: QuerySet[Sala], *, page: int, page_size: int) -> SalaPage:

@@ -24,7 +24,7 @@ DASHBOARD_PAGE_SIZE = 20
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = SalaFilterForm(request.GET or None)
     params = filters.cleaned_data if filters.is_valid() else {}
-    sala_page = selectors.sala_page(
+    sala_page = selectors.sala_page_cached(
         q=params.get("q") or "",
         min_capacidad=params.get("min_capacidad"),
         page=params.get("page") or 1,

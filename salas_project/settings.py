@@ -53,12 +53,9 @@ INSTALLED_APPS = [
     "accounts",
     "salas",
     "reservas",
-    "fastpath",
 ]
 
 MIDDLEWARE = [
-    # First: answers GET /sala/all and POST /sala/create itself when that changes nothing.
-    "fastpath.middleware.FastPathMiddleware",
     "core.middleware.NodeHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,13 +65,18 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, the session's user remembered for a bounded time.
+    "accounts.middleware.SessionUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salas_project.urls"
+# Only the benchmark's own gunicorn tier sets this (bench/floor.py): the project's URLs plus
+# a minimal view to measure Django's own cost against (bench/minimal_view.py).
+if env.bool("BENCH_VIEWS", default=False):
+    ROOT_URLCONF = "bench.minimal_view"
 
 TEMPLATES = [
     {
@@ -203,11 +205,20 @@ READ_YOUR_WRITES_WAIT_SECONDS = env.float("READ_YOUR_WRITES_WAIT_SECONDS", defau
 # a reader who has not written may see a page this much older than the server;
 # a reader who wrote is always shown its write (replication.remembered.recent_state).
 STATE_RECHECK_SECONDS = env.float("STATE_RECHECK_SECONDS", default=0.05)
-# Answer GET /sala/all in the first middleware when that changes nothing
-# (fastpath/). Off: every request goes through all of Django.
-ROOM_LIST_FAST_LANE = env.bool("ROOM_LIST_FAST_LANE", default=True)
-# The same for POST /sala/create.
-ROOM_CREATE_FAST_LANE = env.bool("ROOM_CREATE_FAST_LANE", default=True)
+
+# --- Cache ------------------------------------------------------------------------
+# Hot reads (replication.StateCache: the room list) are cached per worker process, each
+# entry keyed by the database state it was read from, so entries never go stale, they
+# just stop being asked for; the size limit bounds a worker's memory (a 100-room page is
+# ~18 KB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "salas",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 256},
+    }
+}
 
 # --- Bookings (reservas) ----------------------------------------------------------
 # Shortest and longest booking, and how far ahead one may be made.
@@ -289,6 +300,10 @@ SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# How long a node reuses its verdict on a session's user (read from the primary) before
+# reading it again: the bound within which a logout, a password change or a deactivation
+# is honoured on every node (accounts/sessions.py).
+SESSION_USER_CACHE_SECONDS = env.float("SESSION_USER_CACHE_SECONDS", default=1.0)
 CSRF_COOKIE_SAMESITE = "Lax"
 # Reject CSRF failures with our own JSON/HTML shape.
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"

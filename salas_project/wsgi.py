@@ -1,12 +1,9 @@
-"""WSGI entry point used by gunicorn on every node."""
+"""WSGI entry point used by gunicorn on every node: Django's own handler, the one request pipeline."""
 
 import os
 
-import django
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salas_project.settings")
-django.setup(set_prefix=False)  # as django.core.wsgi.get_wsgi_application does
 
-from fastpath.wsgi import FastPathHandler  # noqa: E402 - needs the apps loaded
-
-application = FastPathHandler()
+application = get_wsgi_application()

@@ -6,7 +6,7 @@ connection is used (every cursor, and Django's own ensure_connection), the
 backend checks the topology (one stat() while the file is unchanged); when the
 server this connection was opened to no longer has its role, the connection is
 closed and the next one goes to the right server. So every code path that uses
-`connections[...]`, the fast path (fastpath/) included, follows a
+`connections[...]` follows a
 switchover or failover within one request, with no restart.
 
 Inside a transaction the connection is never switched: the transaction ends on

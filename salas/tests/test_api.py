@@ -184,3 +184,21 @@ def test_a_write_never_moves_the_gtid_cookie_backwards(user_api):
     values = [r.cookies[COOKIE_NAME].value for r in (first, duplicate) if COOKIE_NAME in r.cookies]
     sequences = [int(value.split(":")[0].rsplit("-", 1)[1]) for value in values]
     assert sequences == sorted(sequences)
+
+
+def test_the_list_carries_an_etag_and_answers_304_while_it_holds(user_api, user):
+    SalaFactory(owner=user, codigo="ETAG-1")
+    first = user_api.send("GET", "/sala/all")
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag
+    again = user_api.send("GET", "/sala/all", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag and again.content == b""
+    SalaFactory(owner=user, codigo="ETAG-2")
+    changed = user_api.send("GET", "/sala/all", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert [sala["codigo"] for sala in changed.json()["salas"]][:2] == ["ETAG-2", "ETAG-1"]
+
+
+def test_a_304_still_needs_a_signed_in_client(api, user_api, user):
+    etag = user_api.send("GET", "/sala/all")["ETag"]
+    assert api.send("GET", "/sala/all", HTTP_IF_NONE_MATCH=etag).status_code == 401
