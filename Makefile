@@ -21,7 +21,7 @@ LINT_ENV := $(if $(wildcard .env),,DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-lint
 	REPLICATION_PRIMARY_URL="$${REPLICATION_PRIMARY_URL:-mysql://lint:unused@127.0.0.1:1}")
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-test up status start stop restart logs env rotate-secret down clean lint migrations-check test loadtest bench chaos messages metrics
+.PHONY: help deps deps-test up status start stop restart logs env rotate-secret reload down clean lint migrations-check test loadtest bench chaos messages metrics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -56,6 +56,9 @@ env: ## create .env from .env.example and generate every missing secret (set val
 
 rotate-secret: ## a new value for one secret on the running cluster: make rotate-secret NAME=DB_APP_PASSWORD
 	$(CLUSTER) rotate-secret "$(NAME)"
+
+reload: ## apply .env to the running cluster: nginx (TLS), app nodes (graceful), monitor
+	$(CLUSTER) reload
 
 down: ## stop everything, supervisord included (data kept)
 	$(CLUSTER) down

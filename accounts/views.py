@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -16,6 +18,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import LoginForm, PasswordChangeForm, RegisterForm, SetPasswordForm
+from accounts.mail import MailUnavailable, mail_server_check
 from accounts.models import User
 from accounts.services import user_create, user_password_change
 from core.http import (
@@ -28,6 +31,8 @@ from core.http import (
 )
 from core.views import error_response
 from reservas.feeds import feed_url
+
+logger = logging.getLogger(__name__)
 
 
 def user_to_dict(user: User) -> dict:
@@ -94,6 +99,19 @@ class PasswordResetPageView(auth_views.PasswordResetView):
     def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]
         # The link's host from the settings when set, never from a Host header alone.
         return {"domain": settings.SITE_DOMAIN} if settings.SITE_DOMAIN else {}
+
+    def form_valid(self, form: auth_forms.PasswordResetForm) -> HttpResponse:
+        # Django logs and swallows a failed send, so the page would say "sent" with no
+        # mail. The server is asked first, before any account is looked up: a 503 then
+        # says nothing about whether the address has an account.
+        try:
+            mail_server_check()
+        except MailUnavailable as exc:
+            logger.warning("password reset: no mail server: %s", exc)
+            return error_response(
+                self.request, 503, _("No se pueden enviar correos ahora mismo; inténtalo más tarde.")
+            )
+        return super().form_valid(form)
 
 
 class PasswordResetDonePageView(auth_views.PasswordResetDoneView):

@@ -30,20 +30,18 @@ class Api:
     def post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return self.session.post(self.url(path), json=body, headers=self.csrf_headers(), timeout=30)
 
-    def sign_in(self) -> None:
-        """Sign up the bench user, or sign in when it exists (never a failed login)."""
+    def sign_in(self, username: str = BENCH_USER, email: str = BENCH_EMAIL) -> None:
+        """Sign up the bench user (or another), or sign in when it exists (never a failed login)."""
         response = self.get("/auth/csrf")
         expect(response, 200, "GET /auth/csrf")
-        response = self.post(
-            "/auth/register", {"username": BENCH_USER, "email": BENCH_EMAIL, "password": PASSWORD}
-        )
+        response = self.post("/auth/register", {"username": username, "email": email, "password": PASSWORD})
         if response.status_code == 201:
-            say(f"  signed up {BENCH_USER}")
+            say(f"  signed up {username}")
             return
         expect(response, 409, "POST /auth/register")
-        response = self.post("/auth/login", {"username": BENCH_USER, "password": PASSWORD})
-        expect(response, 200, f"POST /auth/login as {BENCH_USER}")
-        say(f"  signed in as {BENCH_USER}")
+        response = self.post("/auth/login", {"username": username, "password": PASSWORD})
+        expect(response, 200, f"POST /auth/login as {username}")
+        say(f"  signed in as {username}")
 
     def create_room(self, codigo: str) -> dict[str, Any]:
         response = self.post(

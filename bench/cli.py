@@ -11,6 +11,10 @@ Steps, in this order, each printing numbers to watch (`--skip STEP` leaves one o
           counter on the three servers, before and after N sequential requests, less
           an idle interval of the same length measured right after. Runs before wrk,
           on a quiet cluster, once the replicas have caught up.
+  scale   each read endpoint (free rooms, my bookings, a busy room's week and feed, the
+          room list) at the demo volume and at --scale-bookings / --scale-rooms (1,000,000 /
+          10,000), p50/p99 and their ratios, and bookings/s before and after loading
+          (bench/scale.py; loads with manage.py seed_volume and removes it at the end).
   booking confirmed bookings/s: POST /reserva/create over --connections connections on 10
           rooms for --duration seconds (bench/booking.py), then the overlapping confirmed pairs
           counted on db1, db2 and db3 (must be 0; the step errors otherwise).
@@ -47,7 +51,7 @@ from typing import Any
 import MySQLdb
 import requests
 
-from bench import booking, procfs, report, rooms
+from bench import booking, procfs, report, rooms, scale
 from bench.api import Api, wait_for_cluster
 from bench.common import BenchError, heading, require_loopback, say
 from bench.config import BALANCER, CEILING_PORT, FLOOR_PORT, LIST_ROOMS, MINIMAL_PORT, REPORTS
@@ -78,6 +82,7 @@ def main() -> int:
     run.step("sql", lambda: run.sql(api, probe))
     run.step("wrk", lambda: run.wrk(api, list_body))
     run.step("booking", lambda: run.bookings(api))
+    run.step("scale", lambda: run.scale(api))
     run.step("memory", lambda: run.memory("after"))
     if not args.keep_rooms:
         run.step("cleanup", lambda: run.cleanup(api))
@@ -167,6 +172,14 @@ class Run:
         if booked:
             self.results["booking"] = booked
 
+    def scale(self, api: Api) -> None:
+        args = self.args
+        heading(
+            f"scale: each read endpoint at the demo volume and at {args.scale_bookings:,} bookings / "
+            f"{args.scale_rooms:,} rooms ({args.scale_connections} connections, {args.scale_duration} s each)"
+        )
+        self.results["scale"] = scale.run_scale(args, api)
+
     def cleanup(self, api: Api) -> None:
         heading("cleanup")
         deleted = rooms.cleanup_rooms(api)
@@ -219,12 +232,23 @@ def parse_args() -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=("locust", "wrk", "sql", "booking", "memory"),
+        choices=("locust", "wrk", "sql", "booking", "scale", "memory"),
         help="leave a step out",
     )
     parser.add_argument(
         "--keep-rooms", action="store_true", help="keep the rooms the wrk and SQL steps created"
     )
+    parser.add_argument("--scale-rooms", type=int, default=10_000, help="scale step: rooms (default 10,000)")
+    parser.add_argument(
+        "--scale-bookings", type=int, default=1_000_000, help="scale step: bookings (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--scale-connections", type=int, default=4, help="scale step: wrk connections (default 4: latency)"
+    )
+    parser.add_argument(
+        "--scale-duration", type=int, default=5, help="scale step: seconds of wrk per endpoint (default 5)"
+    )
+    parser.add_argument("--keep-scale", action="store_true", help="scale step: keep the large volume loaded")
     parser.add_argument(
         "--check-locust",
         action="store_true",

@@ -13,7 +13,8 @@ databases, Django commands, app nodes, nginx, status). Every step checks before
 it acts, so a second `up` on a running cluster changes nothing and still prints
 the status. A failing step names the log to read and the command exits 1.
 
-Subcommands: up, status, start|stop|restart|logs SERVICE, env, rotate-secret NAME, down (stop everything,
+Subcommands: up, status, start|stop|restart|logs SERVICE, env, rotate-secret NAME,
+reload, down (stop everything,
 keep the data), clean (down, then delete all state), deps [--test], pytest
 [ARGS] (pytest against the cluster's primary). Load tests live in locustfile.py
 and bench/run.py (make loadtest, make bench).
@@ -43,6 +44,7 @@ Standard library only (Python 3.11+): it runs before the virtualenv exists.
 One module per concern: topology (services, ports, weights: the one definition),
 paths, envfile (.env), layout (runtime dirs), render (my.cnf, nginx.conf,
 supervisord.conf), supervisor (the supervisord client), packages (apt, .venv),
-probes, steps and up (`make up`), rotate (env, rotate-secret), status, procfs,
-teardown (down, clean), monitor (the failover monitor program), cli. gunicorn.conf.py is each node's gunicorn config.
+probes, steps and up (`make up`), rotate (env, rotate-secret, reload), tls
+(HTTPS at nginx), status, procfs, teardown (down, clean), monitor (the failover
+monitor program), cli. gunicorn.conf.py is each node's gunicorn config.
 """

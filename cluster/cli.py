@@ -1,5 +1,6 @@
 """The subcommands behind the Makefile (up, status, start, stop, restart, logs, env,
-rotate-secret, down, clean, deps, pytest): argument parsing, one handler each, errors reported with the log to read."""
+rotate-secret, reload, down, clean, deps, pytest): argument parsing, one handler each, errors
+reported with the log to read."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from cluster.packages import ensure_packages, ensure_venv
 from cluster.paths import LOGS, RELOCATION_ROOT, STATE, VENV_BIN, log_file, shown
 from cluster.probes import start_and_wait, wait_ready
 from cluster.recover import cmd_recover
-from cluster.rotate import ROTATABLE, cmd_env, cmd_rotate
+from cluster.rotate import ROTATABLE, cmd_env, cmd_reload, cmd_rotate
 from cluster.shell import exclusive_lock, make_logs_dir
 from cluster.status import print_rows, problems, status_row
 from cluster.supervisor import Supervisor, connected
@@ -170,6 +171,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     rotate = commands.add_parser("rotate-secret", help="a new value for one secret, on the running cluster")
     rotate.add_argument("name", nargs="?", help=" | ".join(ROTATABLE))
     rotate.set_defaults(handler=cmd_rotate)
+    reload = commands.add_parser(
+        "reload", help="apply .env to the running cluster (nginx, app nodes, monitor)"
+    )
+    reload.set_defaults(handler=cmd_reload)
     commands.add_parser("down", help="stop everything, keep data").set_defaults(handler=cmd_down)
     commands.add_parser("clean", help="down, then delete all state").set_defaults(handler=cmd_clean)
     deps = commands.add_parser("deps", help="OS packages and .venv")

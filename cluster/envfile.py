@@ -120,11 +120,30 @@ def ensure_env_file() -> str:
         ENV_FILE.chmod(0o600)
     generated = f"generated {', '.join(filled)}" if filled else "no secret missing"
     result = ("created from .env.example; " if created else "kept; ") + generated
+    saved = save_from_environment()
+    if saved:
+        result += f"; saved {', '.join(saved)} from the environment"
     example_keys = parse_env_text(ENV_EXAMPLE.read_text())
     missing = sorted(set(example_keys) - set(read_env()))
     if missing:
         result += f"; note: .env lacks {', '.join(missing)} (in .env.example)"
     return result
+
+
+# Settings `VAR=... make up` may give: kept in .env, so that every reader (the nodes read
+# .env themselves) and every later `make up` agree.
+FROM_ENVIRONMENT = ("TLS",)
+
+
+def save_from_environment() -> list[str]:
+    current = read_env()
+    saved = []
+    for name in FROM_ENVIRONMENT:
+        value = os.environ.get(name)
+        if value is not None and current.get(name) != value:
+            set_env_value(name, value)
+            saved.append(f"{name}={value}")
+    return saved
 
 
 def set_env_value(name: str, value: str) -> None:

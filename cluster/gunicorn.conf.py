@@ -28,6 +28,11 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.glogging import Logger
+
+# gunicorn has put the checkout (its working directory) on sys.path by now.
+from core.logging import mask_feed_tokens
+
 _node = os.environ.get("NODE_NAME", "local")
 
 worker_class = "gthread"
@@ -67,7 +72,32 @@ proc_name = f"salas-{_node}"
 # to watch a node that is hit directly; the request id is the one nginx set.
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else None
 errorlog = "-"
+
+
+class FeedTokenMaskingLogger(Logger):
+    """The access log above, with calendar feed tokens written /ical/*** (reservas.feeds).
+
+    Masked on the decoded path, so a percent-encoded request line is masked too.
+    """
+
+    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's signature
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/ical/"):
+            atoms["U"] = mask_feed_tokens(path)
+            atoms["r"] = f"{environ['REQUEST_METHOD']} {atoms['U']} {environ['SERVER_PROTOCOL']}"
+        return atoms
+
+
+logger_class = FeedTokenMaskingLogger
 access_log_format = f'%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss node={_node} rid=%({{x-request-id}}i)s "%(a)s"'
+
+# Which connections may say the request came over HTTPS (X-Forwarded-Proto: https, the one
+# scheme header believed): nginx's unix socket always (gunicorn trusts every connection
+# without an address), TCP peers only when listed in FORWARDED_ALLOW_IPS (nginx's address
+# under Docker). None by default: a local process on a node's port cannot claim HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 # GET /metrics (core/metrics.py): prometheus_client's multiprocess mode. Each worker
 # writes its counters to files in this dir and a scrape sums them, so the figures are

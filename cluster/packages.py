@@ -26,6 +26,8 @@ BASE_PACKAGES = (
     # mysqlclient has no Linux wheel: pip compiles it.
     "gcc",
     "libc6-dev",
+    # TLS=1: the self-signed certificate make up creates (cluster/tls.py).
+    "openssl",
     # msgfmt: compilemessages builds the English catalogue (locale/en) at `make up`.
     "gettext",
 )

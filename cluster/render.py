@@ -8,7 +8,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-from cluster import monitor
+from cluster import monitor, tls
 from cluster.console import ClusterError
 from cluster.envfile import replica_url
 from cluster.layout import NGINX_USER, Layout
@@ -54,8 +54,9 @@ def mysql_config(layout: Layout, db: Database) -> str:
     return GENERATED.format(source="mysql/local/*.cnf.template") + text
 
 
-def nginx_config(layout: Layout) -> str:
+def nginx_config(layout: Layout, env: dict[str, str]) -> str:
     values = {
+        **tls.nginx_values(env),
         "SALAS_NGINX_USER": NGINX_USER,
         "SALAS_LISTEN": f"{HOST}:{NGINX_PORT}",
         "SALAS_RUN_DIR": str(layout.nginx_dir),

@@ -1,6 +1,7 @@
 """`make rotate-secret NAME=...`: a new random value for one secret, in .env and everywhere it
-is used, on a running cluster; and `python3 -m cluster env`, which creates .env and fills every
-missing secret (the Docker path runs the same before `docker-compose up`).
+is used, on a running cluster; `python3 -m cluster env`, which creates .env and fills every
+missing secret (the Docker path runs the same before `docker-compose up`); and `make reload`,
+which applies .env to a running cluster (nginx, app nodes, monitor).
 
 A database password changes on the servers first, then the programs that log in with it are
 restarted: gunicorn's graceful reload (HUP) for the app nodes, a restart for the monitor.
@@ -17,7 +18,7 @@ from cluster.envfile import ensure_env_file, new_secret, read_env, set_env_value
 from cluster.layout import Layout, load_layout
 from cluster.probes import wait_ready
 from cluster.shell import exclusive_lock, make_logs_dir
-from cluster.steps import ensure_databases_running, manage
+from cluster.steps import ensure_databases_running, ensure_nginx, manage
 from cluster.supervisor import Supervisor, connected
 from cluster.topology import APPS, MONITOR
 
@@ -75,6 +76,22 @@ def cmd_rotate(args: argparse.Namespace) -> int:
         with progress.step("app nodes and the failover monitor") as out:
             out.detail = reload_readers(layout, sup)
     say(f"\n{name} rotated")
+    return 0
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    """Apply .env to a running cluster without touching the databases: nginx re-rendered
+    (TLS included), app nodes reloaded, the monitor restarted."""
+    layout = load_layout()
+    sup = connected(layout)
+    progress = Progress(2)
+    with exclusive_lock():
+        make_logs_dir()
+        env = read_env()
+        with progress.step("nginx") as out:
+            out.detail = ensure_nginx(layout, sup, env)
+        with progress.step("app nodes and the failover monitor") as out:
+            out.detail = reload_readers(layout, sup)
     return 0
 
 

@@ -10,6 +10,7 @@ import subprocess
 from functools import partial
 from pathlib import Path
 
+from cluster import tls
 from cluster.console import ClusterError, StepOutput
 from cluster.envfile import require
 from cluster.layout import Layout, prepare_dirs
@@ -211,8 +212,13 @@ def _nginx_serves(port: int) -> bool:
         return False
 
 
-def ensure_nginx(layout: Layout, sup: Supervisor) -> str:
-    changed = write_if_changed(layout.nginx_conf, nginx_config(layout))
+def ensure_nginx(layout: Layout, sup: Supervisor, env: dict[str, str]) -> str:
+    """nginx running with the config rendered from the template and .env; TLS per cluster/tls.py."""
+    return _ensure_nginx(layout, sup, env) + tls.describe(env)
+
+
+def _ensure_nginx(layout: Layout, sup: Supervisor, env: dict[str, str]) -> str:
+    changed = write_if_changed(layout.nginx_conf, nginx_config(layout, env))
     test_nginx_config(layout)
     if sup.state("nginx") == "RUNNING":
         if not changed:

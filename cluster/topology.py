@@ -13,6 +13,9 @@ from dataclasses import dataclass
 HOST = "127.0.0.1"
 NGINX_PORT = 8084
 NGINX_URL = f"http://{HOST}:{NGINX_PORT}"
+# HTTPS, when TLS=1 in .env (cluster/tls.py); plain HTTP on NGINX_PORT then redirects here.
+NGINX_TLS_PORT = 8443
+NGINX_TLS_URL = f"https://{HOST}:{NGINX_TLS_PORT}"
 # Where make up's nodes send mail (password reset) unless .env sets EMAIL_URL: nothing
 # listens there by itself (a node logs the failure); the cluster tests start a real SMTP
 # server on it, and `.venv/bin/python -m aiosmtpd -n -l 127.0.0.1:8025` prints what arrives.

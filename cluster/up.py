@@ -71,7 +71,7 @@ def bring_up(progress: Progress, skip: bool) -> bool:
         out.detail = ensure_databases_running(layout, sup, env)
     bring_up_django(progress, layout, sup, env, skip)
     with progress.step(f"nginx on {HOST}:{NGINX_PORT}") as out:
-        out.detail = ensure_nginx(layout, sup)
+        out.detail = ensure_nginx(layout, sup, env)
     return report_up(progress, layout, sup, env, skip)
 
 

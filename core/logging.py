@@ -33,5 +33,10 @@ class MaskFeedTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if "/ical/" in message:
-            record.msg, record.args = _FEED_TOKEN.sub("/ical/***", message), None
+            record.msg, record.args = mask_feed_tokens(message), None
         return True
+
+
+def mask_feed_tokens(text: str) -> str:
+    """The text with every /ical/<token> written /ical/*** (also used by gunicorn's access log)."""
+    return _FEED_TOKEN.sub("/ical/***", text)

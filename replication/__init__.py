@@ -11,6 +11,7 @@ from replication.interface import (
     primary_connection,
     primary_read,
     read_route,
+    replicas_lagging,
     use_primary,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "primary_connection",
     "primary_read",
     "read_route",
+    "replicas_lagging",
     "use_primary",
 ]

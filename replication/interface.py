@@ -16,7 +16,7 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from prometheus_client.registry import Collector
 
-from replication import health, remembered, snapshot, state
+from replication import health, remembered, snapshot, sql, state, topology
 from replication.metrics import ReplicationCollector
 
 T = TypeVar("T")
@@ -47,6 +47,44 @@ def use_primary(reason: str = "use-primary") -> Iterator[None]:
     finally:
         if not route.wrote:  # after a write the request keeps reading the primary
             route.alias, route.reason = before
+
+
+def replicas_lagging(timeout: float) -> list[str]:
+    """Wait up to `timeout` seconds for every replica to apply all the primary has written so far.
+
+    Returns the names of the replicas that did not (or could not be asked). A
+    bulk load calls it between batches, so that it goes no faster than the
+    slowest replica applies it and reads never leave a replica for lag. Each
+    replica is asked over a short connection with the primary alias's account.
+    """
+    import MySQLdb
+
+    primary = connections[state.PRIMARY]
+    flavor = health.connection_flavor(state.PRIMARY)
+    with primary.cursor() as cursor:
+        cursor.execute(sql.primary_gtid_position(flavor))
+        position = cursor.fetchone()[0]
+    late = []
+    for name, address in topology.server_addresses().items():
+        if name == topology.current().primary:
+            continue
+        params = {**primary.get_connection_params(), "host": address.host, "port": address.port}
+        params["read_timeout"] = int(timeout) + 5
+        try:
+            connection = MySQLdb.connect(**params)
+        except MySQLdb.Error:
+            late.append(name)
+            continue
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql.wait_for_gtid(flavor), [position, timeout])
+                if cursor.fetchone()[0] != 0:
+                    late.append(name)
+        except MySQLdb.Error:
+            late.append(name)
+        finally:
+            connection.close()
+    return late
 
 
 def read_route() -> tuple[str, str]:

@@ -75,9 +75,41 @@ def reserva_detail_api(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @api_view(["GET"])
 def reserva_mias_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    desde, hasta = params.window(request.GET, default_days=None)
-    reservas = selectors.reservas_de_usuario(usuario=request.user, desde=desde, hasta=hasta)
-    return json_response({"reservas": [selectors.reserva_to_dict(r, viewer=request.user) for r in reservas]})
+    """The caller's bookings: from now on in time order, or with pasadas=1 the ended ones newest first.
+
+    A page of page_size (default 100); `next` is the URL of the following page
+    (null on the last), `next_cursor` the same position for building one.
+    """
+    query = request.GET
+    pasadas = query.get("pasadas", "0")
+    if pasadas not in {"0", "1"}:
+        raise ApiError(400, _("Datos no válidos."), {"pasadas": [_("Debe ser 0 o 1.")]})
+    limit, after = params.page_size(query), params.parse_cursor(query)
+    if pasadas == "1":
+        if query.get("desde") or query.get("hasta"):
+            raise ApiError(
+                400, _("Datos no válidos."), {"pasadas": [_("No se combina con «desde» ni «hasta».")]}
+            )
+        page = selectors.reservas_pasadas_de_usuario(
+            usuario=request.user, hasta=timezone.now(), after=after, limit=limit
+        )
+    else:
+        desde, hasta = params.window(query, default_days=None)
+        page = selectors.reservas_de_usuario(
+            usuario=request.user, desde=desde, hasta=hasta, after=after, limit=limit
+        )
+    next_cursor = params.cursor_text(page.next) if page.next else None
+    next_url = None
+    if next_cursor:
+        following = query.copy()
+        following["cursor"] = next_cursor
+        next_url = f"{request.path}?{following.urlencode()}"
+    body = {
+        "reservas": [selectors.reserva_to_dict(r, viewer=request.user) for r in page.items],
+        "next": next_url,
+        "next_cursor": next_cursor,
+    }
+    return json_response(body)
 
 
 @api_view(["GET"])
@@ -97,8 +129,7 @@ def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
         raise ApiError(400, _("Datos no válidos."), missing)
     inicio = params.parse_datetime("inicio", request.GET["inicio"])
     fin = params.parse_datetime("fin", request.GET["fin"])
-    if fin <= inicio:
-        raise ApiError(400, _("Datos no válidos."), {"fin": [_("El fin debe ser posterior al inicio.")]})
+    params.search_window(inicio, fin)
     listing = sala_list_params(request.GET)
     sala_page = selectors.salas_disponibles(
         inicio=inicio,

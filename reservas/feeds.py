@@ -13,25 +13,34 @@ replica lags (at most REPLICA_MAX_LAG_SECONDS before reads leave it).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
 from accounts.models import User
 from reservas.models import FeedSecret, Reserva
-from reservas.selectors import OCUPADO, reserva_shows_details
+from reservas.selectors import OCUPADO, ROOM_ORDER, USER_ORDER, overlapping, reserva_shows_details
 from salas.models import Sala
 from salas.selectors import sala_get
 
-# A feed shows the recent past and the bookable future.
-PAST_DAYS = 31
+# A feed shows a window: the recent past and the bookable future, never more
+# events than MAX_EVENTS (a busy room's year holds more than that).
+PAST_DAYS = 90
+FUTURE_DAYS = 365
 MAX_EVENTS = 2000
+FEED_CACHE_SECONDS = 600
 _SALT = "reservas.feeds.token"
 
 
@@ -78,25 +87,68 @@ def _user_for(token: str, *, sala: Sala | None = None) -> User:
 @require_GET
 def mias_ics(request: HttpRequest, token: str) -> HttpResponse:
     user = _user_for(token)
-    reservas = _upcoming(Reserva.objects.filter(usuario=user))
-    return _calendar(f"Mis reservas ({user.username})", reservas, viewer=user)
+    bookings = Reserva.objects.filter(usuario=user)
+    name = f"Mis reservas ({user.username})"
+    return _feed(request, name, bookings, identity=("u", user.pk), order=USER_ORDER, viewer=user)
 
 
 @require_GET
 def sala_ics(request: HttpRequest, token: str, codigo: str) -> HttpResponse:
     sala = sala_get(codigo=codigo)
     viewer = _user_for(token, sala=sala)
-    reservas = _upcoming(Reserva.objects.filter(sala=sala))
-    return _calendar(f"{sala.nombre} ({sala.codigo})", reservas, viewer=viewer)
+    name = f"{sala.nombre} ({sala.codigo})"
+    # The room's own edits (its name is every event's location, its privacy) change the feed too.
+    identity = ("s", sala.pk, viewer.pk, sala.updated_at.timestamp())
+    return _feed(
+        request, name, Reserva.objects.filter(sala=sala), identity=identity, order=ROOM_ORDER, viewer=viewer
+    )
 
 
-def _upcoming(queryset) -> list[Reserva]:
-    since = timezone.now() - timedelta(days=PAST_DAYS)
-    queryset = queryset.filter(estado=Reserva.Estado.CONFIRMADA, fin__gt=since)
-    return list(queryset.select_related("sala", "usuario").order_by("inicio", "id")[:MAX_EVENTS])
+def _feed(
+    request: HttpRequest,
+    name: str,
+    queryset: QuerySet[Reserva],
+    *,
+    identity: tuple,
+    order: tuple[str, ...],
+    viewer: User,
+) -> HttpResponse:
+    """The window's first MAX_EVENTS events, answered 304 when the client's copy is current.
+
+    The validator is one aggregate over exactly those rows, read in index order
+    (count, sum of ids: a cancellation or a new booking changes the set; latest
+    update); the rendered body is kept in Django's cache under it, as rendering
+    is what a feed costs.
+    """
+    now = timezone.now()
+    window = overlapping(queryset, now - timedelta(days=PAST_DAYS), now + timedelta(days=FUTURE_DAYS))
+    # In the index's own order, so that reading stops after MAX_EVENTS rows.
+    shown = window.order_by(*order)[:MAX_EVENTS]
+    stamp = shown.aggregate(n=Count("id"), ids=Sum("id"), last=Max("updated_at"))
+    last = stamp["last"]
+    # What else the body depends on: who reads it (private bookings) and in which language.
+    version = (
+        f"{identity}:{stamp['n']}:{stamp['ids']}:{last.timestamp() if last else 0}:{name}:{get_language()}"
+    )
+    etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:32])
+    last_modified = int(last.timestamp()) if last else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        key = f"reservas:feed:{etag}"
+        body = cache.get(key)
+        if body is None:
+            body = _calendar(name, list(shown.select_related("sala", "usuario")), viewer=viewer)
+            cache.set(key, body, FEED_CACHE_SECONDS)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    # Revalidated on each poll: a 304 costs one aggregate over the shown rows.
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
-def _calendar(name: str, reservas: list[Reserva], *, viewer: User) -> HttpResponse:
+def _calendar(name: str, reservas: list[Reserva], *, viewer: User) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//salas//reservas//ES")
     calendar.add("version", "2.0")
@@ -119,6 +171,4 @@ def _calendar(name: str, reservas: list[Reserva], *, viewer: User) -> HttpRespon
             event.add("class", "PRIVATE")
         event.add("status", "CONFIRMED")
         calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=60"
-    return response
+    return calendar.to_ical()

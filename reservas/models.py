@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -5,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from salas.models import Sala
 
 TITULO_MAX = 100
+# No booking lasts longer (a check constraint says so; RESERVA_MAX_HOURS may only
+# be lower). Every overlap query leans on it: a booking that overlaps [a, b)
+# started after a - LONGEST_BOOKING, so an index on inicio finds it by reading
+# only that range instead of every booking that ended before a.
+LONGEST_BOOKING = timedelta(hours=24)
 
 
 class Reserva(models.Model):
@@ -44,9 +51,14 @@ class Reserva(models.Model):
         verbose_name_plural = _("reservas")
         ordering = ["inicio", "id"]
         indexes = [
-            # The overlap check and a room's calendar: one room, a time range.
-            models.Index(fields=["sala", "estado", "inicio"], name="reservas_sala_estado_inicio"),
+            # The overlap check and a room's calendar: one room, a time range
+            # (fin in the index: the check under the room lock reads no row).
+            models.Index(fields=["sala", "estado", "inicio", "fin"], name="reservas_sala_overlap"),
+            # "My bookings" from now on (or back from now), in time order.
             models.Index(fields=["usuario", "estado", "inicio"], name="reservas_usuario_estado_inicio"),
+            # Free-room search: the bookings of every room overlapping a window,
+            # read from the index alone (fin and sala are in it).
+            models.Index(fields=["estado", "inicio", "fin", "sala"], name="reservas_window_probe"),
             models.Index(fields=["serie", "inicio"], name="reservas_serie_inicio"),
         ]
         constraints = [
@@ -54,6 +66,10 @@ class Reserva(models.Model):
                 condition=models.Q(fin__gt=models.F("inicio")), name="reservas_fin_after_inicio"
             ),
             models.CheckConstraint(condition=models.Q(asistentes__gte=1), name="reservas_asistentes_min"),
+            models.CheckConstraint(
+                condition=models.Q(fin__lte=models.F("inicio") + LONGEST_BOOKING),
+                name="reservas_duracion_max",
+            ),
             models.CheckConstraint(
                 condition=models.Q(estado__in=["confirmada", "cancelada"]), name="reservas_estado_valid"
             ),

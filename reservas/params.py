@@ -6,15 +6,24 @@ midnight), are read in the configured zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reservas.selectors import Cursor
+
 MAX_WINDOW_DAYS = 62
 MIN_YEAR, MAX_YEAR = 1970, 2999
+# The free-room search looks at one booking's worth of time at most: a window
+# longer than any booking may last answers no booking question, and reading the
+# window's bookings is what the search costs.
+MAX_SEARCH_HOURS = 24
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def parse_datetime(name: str, value: Any, *, dates: bool = False) -> datetime:
@@ -81,3 +90,50 @@ def window(query: Any, *, default_days: int | None = 7) -> tuple[datetime, datet
                 }
             )
     return desde, hasta
+
+
+def search_window(inicio: datetime, fin: datetime) -> None:
+    """A ValidationError unless [inicio, fin) is a window the free-room search answers."""
+    if fin <= inicio:
+        raise ValidationError(
+            {"fin": ValidationError(_("El fin debe ser posterior al inicio."), code="invalid")}
+        )
+    if fin - inicio > timedelta(hours=MAX_SEARCH_HOURS):
+        raise ValidationError(
+            {
+                "fin": ValidationError(
+                    _("Como máximo %(n)d horas entre «inicio» y «fin».") % {"n": MAX_SEARCH_HOURS},
+                    code="invalid",
+                )
+            }
+        )
+
+
+def page_size(query: Any) -> int:
+    raw = query.get("page_size") or str(DEFAULT_PAGE_SIZE)
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise ValidationError(
+            {
+                "page_size": ValidationError(
+                    _("Un número entero entre 1 y %(max)d.") % {"max": MAX_PAGE_SIZE}, code="invalid"
+                )
+            }
+        )
+    return int(raw)
+
+
+def cursor_text(cursor: Cursor) -> str:
+    """Where the next page starts, as opaque text for a query string."""
+    return f"{(cursor.inicio - _EPOCH) // _MICROSECOND}_{cursor.id}"
+
+
+def parse_cursor(query: Any) -> Cursor | None:
+    raw = query.get("cursor") or ""
+    if not raw:
+        return None
+    micros, _sep, pk = raw.partition("_")
+    if micros.isdigit() and pk.isdigit() and len(micros) <= 17 and len(pk) <= 18:
+        moment = _EPOCH + int(micros) * _MICROSECOND
+        if MIN_YEAR <= moment.year <= MAX_YEAR:
+            return Cursor(moment, int(pk))
+    raise ValidationError({"cursor": ValidationError(_("Cursor no válido."), code="invalid")})

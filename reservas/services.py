@@ -31,6 +31,7 @@ from replication import primary_atomic
 from reservas.metrics import count_bookings
 from reservas.models import TITULO_MAX, Reserva
 from reservas.recurrence import Repeticion, Slot, expand
+from reservas.selectors import overlapping
 from salas.models import Sala
 
 Confirmada = Reserva.Estado.CONFIRMADA
@@ -168,13 +169,15 @@ def _book(
                     )
                 }
             )
+        # Reads only the neighbours on (sala, estado, inicio), however many bookings the room has.
         taken = list(
-            Reserva.objects.filter(
-                sala=locked,
-                estado=Confirmada,
-                inicio__lt=max(end for _start, end in slots),
-                fin__gt=min(start for start, _end in slots),
-            ).only("id", "inicio", "fin")
+            overlapping(
+                Reserva.objects.filter(sala=locked),
+                min(start for start, _end in slots),
+                max(end for _start, end in slots),
+            )
+            .order_by()
+            .only("id", "inicio", "fin")
         )
         resultado = SerieResultado()
         free: list[Slot] = []

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.http import AuthenticatedHttpRequest, is_conflict
+from core.views import error_response
 from reservas import feeds, params, selectors, services
 from reservas.forms import BuscarForm, ReservaForm
 from salas.models import Sala
@@ -24,6 +25,8 @@ from salas.selectors import sala_get
 from salas.services import sala_can_manage
 
 FREE_PAGE_SIZE = 50
+MIAS_PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
 
 
 def sala_page_context(
@@ -110,8 +113,27 @@ def reserva_create_page(request: AuthenticatedHttpRequest, codigo: str) -> HttpR
 
 @login_required
 def mis_reservas(request: AuthenticatedHttpRequest) -> HttpResponse:
-    reservas = selectors.reservas_de_usuario(usuario=request.user, desde=timezone.now())
-    context = {"reservas": reservas, "feed_url": feeds.feed_url(request, request.user)}
+    """Upcoming bookings (or, with ?pasadas=1, ended ones newest first), a page at a time."""
+    pasadas = request.GET.get("pasadas") == "1"
+    try:
+        after = params.parse_cursor(request.GET)
+    except ValidationError as exc:
+        return error_response(request, 400, " ".join(exc.messages))
+    now = timezone.now()
+    if pasadas:
+        page = selectors.reservas_pasadas_de_usuario(
+            usuario=request.user, hasta=now, after=after, limit=MIAS_PAGE_SIZE
+        )
+    else:
+        page = selectors.reservas_de_usuario(
+            usuario=request.user, desde=now, after=after, limit=MIAS_PAGE_SIZE
+        )
+    context = {
+        "reservas": page.items,
+        "pasadas": pasadas,
+        "next_cursor": params.cursor_text(page.next) if page.next else None,
+        "feed_url": feeds.feed_url(request, request.user),
+    }
     return render(request, "reservas/mis_reservas.html", context)
 
 
@@ -142,16 +164,22 @@ def feed_rotate_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 def buscar(request: HttpRequest) -> HttpResponse:
     form = BuscarForm(request.GET or None)
     found = None
+    raw_page = request.GET.get("page") or "1"
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+        return error_response(request, 400, _("Página no válida."))
     if form.is_valid():
         found = selectors.salas_disponibles(
             inicio=form.inicio(),
             fin=form.fin(),
             min_capacidad=form.cleaned_data.get("min_capacidad"),
-            page=1,
+            page=int(raw_page),
             page_size=FREE_PAGE_SIZE,
         )
     status = 400 if form.errors else 200
-    return render(request, "reservas/buscar.html", {"form": form, "found": found}, status=status)
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {"form": form, "found": found, "querystring": querystring.urlencode()}
+    return render(request, "reservas/buscar.html", context, status=status)
 
 
 def _week_param(raw: str | None) -> date:

@@ -53,6 +53,11 @@ class Sala(models.Model):
         # clustered index serves "ORDER BY id DESC LIMIT n" without a sort (with
         # -created_at MariaDB scanned and sorted the whole table behind the join).
         ordering = ["-id"]
+        indexes = [
+            # Counting the rooms of at least a capacity (free-room search, the
+            # list's filter) from the index, without reading the rows.
+            models.Index(fields=["capacidad"], name="salas_sala_capacidad"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["codigo"], name="salas_sala_codigo_unique"),
             models.CheckConstraint(

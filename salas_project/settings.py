@@ -329,8 +329,12 @@ AXES_DISABLE_ACCESS_LOG = True
 # --- Mail (password reset) ---------------------------------------------------------
 # EMAIL_URL as django-environ reads it: smtp://user:password@host:25,
 # smtp+tls://...:587, smtp+ssl://...:465; `make up` points the nodes at
-# smtp://127.0.0.1:8025 (README). Without one, mail is written to the node's log.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# smtp://127.0.0.1:8025 (README). Unset, mail is printed to the log only with DEBUG on
+# (a reset link is a secret: no log that persists may hold it); otherwise there is no
+# mail, and a password reset answers 503 saying so.
+EMAIL_URL = env("EMAIL_URL", default="consolemail://" if DEBUG else "")
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="salas <no-reply@localhost>")
 # A mail server that does not answer must not hold a worker long.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
@@ -348,10 +352,16 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
-# Behind TLS (a real deployment), turn on everything `check --deploy` asks for.
-if env.bool("DJANGO_HTTPS", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS: TLS=1 (nginx ends TLS, make up) or DJANGO_HTTPS=1 (a TLS proxy in front of nginx,
+# listed in TLS_PROXY_NETWORKS) turns on everything `check --deploy` asks for. Whether a
+# request came over HTTPS is wsgi.url_scheme, which gunicorn takes from X-Forwarded-Proto
+# only on nginx's unix socket (or from FORWARDED_ALLOW_IPS: cluster/gunicorn.conf.py); nginx
+# sets that header from its own scheme or a listed proxy's word. No SECURE_PROXY_SSL_HEADER:
+# Django would believe the header from any local process that reaches a node's TCP port.
+if env.bool("DJANGO_HTTPS", default=False) or env.bool("TLS", default=False):
     SECURE_SSL_REDIRECT = True
+    # Health probes (make status, a load balancer) reach the nodes' ports over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^api/status$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import User
-from conftest import PASSWORD
+from conftest import PASSWORD, JsonClient
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +181,21 @@ def test_a_long_email_shares_the_budget_of_its_username(api, settings):
         api.send("POST", "/auth/login", {"username": n, "password": "mala"}).status_code for n in names
     ]
     assert statuses[-1] == 429, statuses
+
+
+def test_password_change_keeps_this_session_only(user_api, user):
+    other = JsonClient()
+    other.force_login(user)
+    missing = user_api.send("POST", "/auth/password", {"old_password": PASSWORD})
+    assert missing.status_code == 400 and "new_password" in missing.json()["fields"]
+    body = {"old_password": PASSWORD, "new_password": "Otra-clave-segura-42"}
+    assert user_api.send("POST", "/auth/password", body).status_code == 200
+    assert user_api.get("/auth/me").status_code == 200
+    assert other.get("/auth/me").status_code == 401
+    user.refresh_from_db()
+    assert user.check_password("Otra-clave-segura-42")
+
+
+def test_password_change_needs_a_session(api):
+    body = {"old_password": PASSWORD, "new_password": "Otra-clave-segura-42"}
+    assert api.send("POST", "/auth/password", body).status_code == 401

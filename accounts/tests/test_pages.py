@@ -118,3 +118,20 @@ def test_createsuperuser_refuses_a_username_with_an_at_sign(monkeypatch):
     with pytest.raises(CommandError):
         call_command("createsuperuser", "--noinput", username="x@y.com", email="xy@example.com")
     assert not User.objects.filter(email="xy@example.com").exists()
+
+
+def test_password_reset_mails_a_link_only_for_an_account(client, user, settings, mailoutbox):
+    settings.EMAIL_URL = "locmem://"
+    for email in (user.email, "nadie@example.com"):
+        response = client.post("/password/reset/", {"email": email})
+        assert response.status_code == 302 and response["Location"] == "/password/reset/sent/"
+    assert [m.to for m in mailoutbox] == [[user.email]]
+    assert "/password/reset/" in mailoutbox[0].body
+
+
+def test_password_reset_without_a_mail_server_is_a_503_whoever_asks(client, user, settings, mailoutbox):
+    settings.EMAIL_URL = ""
+    for email in (user.email, "nadie@example.com"):
+        response = client.post("/password/reset/", {"email": email})
+        assert response.status_code == 503
+    assert mailoutbox == []

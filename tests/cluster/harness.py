@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import time
 import uuid
 import weakref
@@ -53,6 +56,21 @@ def wait_until(
                 return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}: last={last!r}")
+
+
+def run_cluster(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """`python3 -m cluster ARGS` (make reload, make rotate-secret...); fails the test if it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cluster", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
 
 
 @dataclass

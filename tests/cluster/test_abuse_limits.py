@@ -7,6 +7,7 @@ as $remote_addr and passes it on; nothing is forged in a header.
 
 from __future__ import annotations
 
+import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from cluster.envfile import dotenv_values
+from cluster.topology import HOST, NGINX_PORT
 from tests.cluster.harness import (
     NGINX,
     NODES,
@@ -151,3 +153,29 @@ def test_status_detail_only_for_this_machine():
     elsewhere = session_from(fresh_address()).get(f"{NGINX}/api/status", timeout=10)
     assert elsewhere.status_code == 200
     assert set(elsewhere.json()) == {"node", "status"} and elsewhere.json()["status"] == "ok"
+
+
+def test_concurrent_sign_ins_from_one_address_are_capped():
+    """limit_conn: requests still in progress count, e.g. bodies announced and not yet sent."""
+    address = fresh_address()
+    held = []
+    try:
+        for _ in range(4):  # nginx's limit for the sign-in zone
+            connection = socket.create_connection((HOST, NGINX_PORT), source_address=(address, 0))
+            connection.sendall(
+                b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1:8084\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            )
+            held.append(connection)
+
+        def fifth() -> int:
+            return session_from(address).post(f"{NGINX}/auth/login", json={}, timeout=10).status_code
+
+        # The held four and these two are within limit_req's allowance (1 + burst 5), so a 429
+        # here is limit_conn's. Two tries: nginx may not have read the last held request yet.
+        assert 429 in (fifth(), fifth())
+        other = session_from(fresh_address()).post(f"{NGINX}/auth/login", json={}, timeout=10)
+        assert other.status_code == 403  # reached the node (no CSRF token), not limited
+    finally:
+        for connection in held:
+            connection.close()

@@ -193,3 +193,29 @@ def test_the_page_follows_the_browser_and_the_switcher_changes_it(english_page):
     page.wait_for_url(f"{NGINX}/register")
     assert "Create an account" in page.content() and page.get_attribute("html", "lang") == "en"
     assert violations == []
+
+
+def test_change_password_from_the_menu(page):
+    name = f"clave{uuid.uuid4().hex[:8]}"
+    register(page, name)
+    page.click(f"header nav a.who:has-text('{name}')")
+    page.wait_for_url(f"{NGINX}/password")
+    new_password = f"Nueva-{uuid.uuid4().hex[:8]}"
+    fill(
+        page,
+        {
+            "#id_old_password": PASSWORD,
+            "#id_new_password1": new_password,
+            "#id_new_password2": new_password,
+        },
+    )
+    page.click("#password-change-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/dashboard")
+    assert "Contraseña cambiada" in page.content()
+    # Still signed in (this session kept), and the link to the forgotten-password page is on the login form.
+    page.click("header nav form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/login")
+    assert page.locator("a[href='/password/reset/']").count() == 1
+    fill(page, {"#id_username": name, "#id_password": new_password})
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{NGINX}/dashboard")

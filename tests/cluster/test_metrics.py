@@ -58,6 +58,21 @@ def test_every_node_serves_its_figures_and_nginx_does_not():
     assert set(response.json()) == {"error", "fields"}
 
 
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "No encontrado."),
+        ({"Accept-Language": "en-US,en;q=0.9"}, "Not found."),
+        ({"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}, "No encontrado."),
+        ({"Accept-Language": "es-ES", "Cookie": "django_language=en"}, "Not found."),
+    ],
+)
+def test_nginx_answers_in_the_page_language(headers, message):
+    # nginx's own answers (this 404, its 429s and 502) pick the language as the nodes do.
+    response = requests.get(f"{NGINX}/metrics", headers=headers, timeout=10)
+    assert response.status_code == 404 and response.json() == {"error": message, "fields": {}}
+
+
 def test_a_booking_conflict_moves_the_conflict_count():
     session, _name = signed_up_user()
     codigo = unique_code("MET")

@@ -35,10 +35,14 @@ class Inbox:
         return [m for m in self.messages if m["To"] == address]
 
 
-@pytest.fixture
-def inbox():
+def skip_unless_local_mail() -> None:
     if (dotenv_values().get("EMAIL_URL") or MAIL_URL) != MAIL_URL:
         pytest.skip(".env sends the nodes' mail elsewhere (EMAIL_URL)")
+
+
+@pytest.fixture
+def inbox():
+    skip_unless_local_mail()
     handler = Inbox()
     controller = Controller(handler, hostname=HOST, port=MAIL_PORT)
     controller.start()
@@ -106,3 +110,14 @@ def test_forgotten_password_is_reset_through_a_mailed_link(inbox):
     # The link worked once.
     again = new_session().get(link[0], headers={"Accept": "text/html"}, timeout=10)
     assert again.status_code == 200 and "no es válido" in again.text
+
+
+def test_a_reset_while_the_mail_server_is_down_is_a_503_not_a_promise():
+    skip_unless_local_mail()  # and no Inbox: nothing listens on the mail port
+    _, name = signed_up_user()
+    session = new_session()
+    session.headers["Accept"] = "text/html"
+    session.get(f"{NGINX}/password/reset/", timeout=10)
+    for asked in (f"{name}@example.com", f"nadie-{name}@example.com"):
+        response = form_post(session, f"{NGINX}/password/reset/", {"email": asked})
+        assert response.status_code == 503 and "No se pueden enviar correos" in response.text

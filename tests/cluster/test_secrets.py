@@ -30,6 +30,7 @@ from tests.cluster.harness import (
     create_room,
     new_session,
     post_json,
+    run_cluster,
     signed_up_user,
     unique_code,
     wait_replicas_caught_up,
@@ -217,16 +218,7 @@ def test_ensure_admin_prints_where_the_password_is_never_the_password(tmp_path: 
 
 
 def rotate(name: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "cluster", "rotate-secret", name],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    run_cluster("rotate-secret", name)
     # The settings copied .env into this process's environment when pytest started, and
     # every later test's manage.py inherits it: a stale password there would undo the rotation.
     os.environ[name] = dotenv()[name]

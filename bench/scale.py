@@ -1,0 +1,158 @@
+"""The scale step: each read endpoint at the demo volume and at a million bookings, in one run.
+
+  1. booking throughput on the table as it is (bench/booking.py): the "empty" rate;
+  2. `manage.py seed_volume` loads the demo volume (DEMO_ROOMS rooms, DEMO_BOOKINGS
+     bookings; the bench reader is its heavy user, SEED-BUSY its busy room), each
+     endpoint is measured with wrk (--scale-connections, --scale-duration);
+  3. the same after replacing it by --scale-rooms / --scale-bookings (default
+     10,000 / 1,000,000), and the booking throughput again;
+  4. the load is removed (--keep-scale keeps the large one), the table printed:
+     endpoint, p50/p99 at each volume, the ratios.
+
+The demo volume already holds the busy room and a full first page of the bench
+user's bookings, so each endpoint answers with the same amount of data at both
+volumes: what grows is the table around it. Latency is measured with a few
+connections (not at saturation), so that p50 is the time of one request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.api import Api, expect
+from bench.booking import run_booking
+from bench.common import BenchError, say
+from bench.config import ROOT, VENV
+from bench.wrk import WrkResult, ensure_wrk, run_wrk
+
+DEMO_ROOMS, DEMO_BOOKINGS = 200, 20_000
+BUSY = "SEED-BUSY"
+# The seeded heavy user reads; the bench user books (so that no per-user limit on
+# future bookings mixes into the booking rate).
+READER = "salas-bench-reader"
+
+
+def run_scale(args: argparse.Namespace, api: Api) -> dict[str, Any]:
+    wrk = ensure_wrk()
+    results: dict[str, Any] = {}
+    reader = Api(api.base)
+    reader.sign_in(READER, f"{READER}@example.com")
+    seed("--remove")
+    say("  booking throughput before loading (the 'empty' rate)")
+    results["booking_empty"] = _booking(args, api)
+    try:
+        seed("--rooms", str(DEMO_ROOMS), "--bookings", str(DEMO_BOOKINGS), "--heavy-user", READER)
+        results["demo"] = [vars(r) for r in measure(wrk, args, reader, "demo")]
+        seed("--remove")
+        seed(
+            "--rooms",
+            str(args.scale_rooms),
+            "--bookings",
+            str(args.scale_bookings),
+            "--heavy-user",
+            READER,
+        )
+        results["scale"] = [vars(r) for r in measure(wrk, args, reader, "scale")]
+        say("  booking throughput at scale")
+        results["booking_scale"] = _booking(args, api)
+    finally:
+        if not args.keep_scale:
+            seed("--remove")
+    print_table(results)
+    return results
+
+
+def seed(*arguments: str) -> None:
+    """manage.py seed_volume with the cluster's .env, its progress lines passed through."""
+    command = [str(VENV / "bin" / "python"), "manage.py", "seed_volume", *arguments]
+    say(f"  $ {' '.join(command[1:])}")
+    with subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "Warning" not in line and "warnings.warn" not in line:
+                say(f"    {line.rstrip()}")
+    if proc.returncode != 0:
+        raise BenchError(f"seed_volume {' '.join(arguments)} failed (exit {proc.returncode})")
+
+
+def endpoints(api: Api) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, path, extra headers) of each read endpoint, as the bench user reads it."""
+    feed = api.get("/reserva/ical")
+    expect(feed, 200, "GET /reserva/ical")
+    feed_path = "/" + feed.json()["ical"].split("/", 3)[3]
+    room = api.get(f"/reserva/ical?sala={BUSY}")
+    expect(room, 200, f"GET /reserva/ical?sala={BUSY}")
+    room_feed = "/" + room.json()["ical"].split("/", 3)[3]
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    window = (
+        f"inicio={tomorrow:%Y-%m-%dT%H:%M}%2B00:00&fin={tomorrow + timedelta(hours=2):%Y-%m-%dT%H:%M}%2B00:00"
+    )
+    day = f"fecha={tomorrow:%Y-%m-%d}&hora_inicio=10:00&hora_fin=12:00&min_capacidad=10"
+    listed = [
+        ("free rooms JSON", f"/sala/disponibles?{window}&min_capacidad=10", ()),
+        ("free rooms page", f"/reservas/buscar/?{day}", ()),
+        ("my bookings JSON", "/reserva/mias", ()),
+        ("my past bookings JSON", "/reserva/mias?pasadas=1", ()),
+        ("my bookings page", "/reservas/", ()),
+        ("busy room week JSON", f"/sala/codigo/{BUSY}/reservas", ()),
+        ("busy room page", f"/salas/{BUSY}/", ()),
+        ("my feed", feed_path, ()),
+        ("busy room feed", room_feed, ()),
+        ("room list JSON", "/sala/all?page_size=100", ()),
+        ("room list page", "/dashboard", ()),
+    ]
+    etag = api.get(room_feed).headers.get("ETag", "")
+    listed.append(("busy room feed, 304", room_feed, (f"If-None-Match: {etag}",)))
+    for name, path, headers in listed:
+        response = api.session.get(api.url(path), headers=dict(h.split(": ", 1) for h in headers), timeout=60)
+        if response.status_code not in {200, 304}:
+            raise BenchError(f"{name}: GET {path} answered {response.status_code}")
+    return listed
+
+
+def measure(wrk: str, args: argparse.Namespace, api: Api, label: str) -> list[WrkResult]:
+    cookie = f"Cookie: {api.reader().cookie_header(with_gtid=False)}"
+    settings = argparse.Namespace(
+        **{**vars(args), "connections": args.scale_connections, "duration": args.scale_duration}
+    )
+    found = []
+    for name, path, headers in endpoints(api):
+        found.append(run_wrk(wrk, f"{label}: {name}", api.url(path), settings, headers=(cookie, *headers)))
+    return found
+
+
+def _booking(args: argparse.Namespace, api: Api) -> dict[str, Any]:
+    booked = run_booking(args, api)
+    return {
+        "confirmed_per_s": booked["confirmed_per_s"],
+        "p50_ms": booked["p50_ms"],
+        "p99_ms": booked["p99_ms"],
+    }
+
+
+def print_table(results: dict[str, Any]) -> None:
+    say()
+    say(
+        f"  {'endpoint':<24} {'demo p50':>9} {'p99':>7} {'scale p50':>10} {'p99':>7} {'p50 x':>6} {'p99 x':>6} {'non-2xx':>8}"
+    )
+    for small, large in zip(results.get("demo", []), results.get("scale", []), strict=False):
+        name = small["name"].removeprefix("demo: ")
+        p50 = large["p50_ms"] / small["p50_ms"] if small["p50_ms"] else 0
+        p99 = large["p99_ms"] / small["p99_ms"] if small["p99_ms"] else 0
+        say(
+            f"  {name:<24} {small['p50_ms']:>9.1f} {small['p99_ms']:>7.1f} {large['p50_ms']:>10.1f} "
+            f"{large['p99_ms']:>7.1f} {p50:>6.2f} {p99:>6.2f} {large.get('non2xx') or 0:>8}"
+        )
+    empty, scale = results.get("booking_empty"), results.get("booking_scale")
+    if empty and scale and empty["confirmed_per_s"]:
+        say(
+            f"  confirmed bookings/s: {empty['confirmed_per_s']:.1f} before loading, "
+            f"{scale['confirmed_per_s']:.1f} at scale ({scale['confirmed_per_s'] / empty['confirmed_per_s']:.0%})"
+        )
+    say("  ms; targets (issue 21): p50 x <= 1.5, p99 x <= 3, every p50 < 50 ms, bookings/s within 10 %.")
+    say("  The 304 row answers non-2xx by design (revalidation).")
