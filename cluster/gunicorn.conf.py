@@ -80,7 +80,7 @@ class FeedTokenMaskingLogger(Logger):
     Masked on the decoded path, so a percent-encoded request line is masked too.
     """
 
-    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's signature
+    def atoms(self, resp, req, environ, request_time):  # untyped, as gunicorn declares it
         atoms = super().atoms(resp, req, environ, request_time)
         path = environ.get("PATH_INFO", "")
         if path.startswith("/ical/"):
