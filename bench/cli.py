@@ -19,8 +19,11 @@ Steps, in this order, each printing numbers to watch (`--skip STEP` leaves one o
           rooms for --duration seconds (bench/booking.py), then the overlapping confirmed pairs
           counted on db1, db2 and db3 (must be 0; the step errors otherwise).
   wrk     throughput and p50/p95/p99 latency, 32 connections for --duration seconds
-          each, of GET /sala/all?page_size=100 (100 rooms in the body), GET /api/status
-          and POST /sala/create (acknowledged creates/s), against a ceiling: the same
+          each, of GET /sala/all?page_size=100 (100 rooms in the body; also with a
+          read-your-writes cookie, and revalidated with If-None-Match: 304), GET /api/status
+          and POST /sala/create (acknowledged creates/s), against a bare-WSGI floor and a
+          minimal Django view through the nodes' middleware (bench/minimal_view.py,
+          anonymous and signed in, on its own port --minimal-port), and a ceiling: the same
           /sala/all body served as a static file by a separate nginx on 127.0.0.1:8090
           (prefix reports/bench-nginx/, always stopped at the end). Also the CPU time
           each process group spent per request (where the time goes). wrk is installed

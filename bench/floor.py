@@ -129,7 +129,8 @@ class Floor:
             check=True,
             capture_output=True,
         )
-        deadline = time.monotonic() + 10
+        # Django's workers take seconds to import on a busy machine; the bare callable does not.
+        deadline = time.monotonic() + (60 if self.as_nodes else 10)
         while True:
             try:
                 got = requests.get(self.url(check), headers={"Cookie": cookie} if cookie else {}, timeout=2)

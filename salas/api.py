@@ -29,6 +29,7 @@ MAX_PAGE = 1_000_000
 # The hottest read: a page (its ETag, its body) is reused for as long as the database
 # it was read from has applied nothing new.
 _pages: StateCache[tuple[str, bytes]] = StateCache("sala-list")
+_details: StateCache[tuple[str, bytes]] = StateCache("sala-detail")
 
 
 @api_view(["POST"])
@@ -91,6 +92,20 @@ def sala_list_page(params: ListParams) -> tuple[str, bytes]:
     return _pages.get_or_compute(params, render)
 
 
+def sala_detail_page(codigo: str) -> tuple[str, bytes]:
+    """A room's ETag and JSON body (the same for every reader), reused while the database is unchanged.
+
+    An unknown code raises Http404 each time (nothing is cached for it).
+    """
+
+    def render() -> tuple[str, bytes]:
+        body = orjson.dumps(selectors.sala_to_dict(selectors.sala_get(codigo=codigo)))
+        return content_etag(body), body
+
+    # Codes compare case-insensitively: one entry for every spelling that differs only in case.
+    return _details.get_or_compute(codigo.lower(), render)
+
+
 def sala_list_cache_clear() -> None:
     """Forget every cached page (tests; a person after RESET MASTER)."""
     _pages.clear()
@@ -98,9 +113,10 @@ def sala_list_cache_clear() -> None:
 
 @api_view(["GET", "PATCH", "DELETE"])
 def sala_detail_api(request: AuthenticatedHttpRequest, codigo: str) -> HttpResponse:
-    sala = selectors.sala_get(codigo=codigo)
     if request.method == "GET":
-        return json_response(selectors.sala_to_dict(sala))
+        etag, body = sala_detail_page(codigo)
+        return conditional_response(request, etag, body)
+    sala = selectors.sala_get(codigo=codigo)
     if request.method == "DELETE":
         services.sala_delete(sala=sala, actor=request.user)
         return HttpResponse(status=204)

@@ -3,10 +3,9 @@
 Every route of the API is declared here with typed schemas (each app's schemas.py) for
 its input and every answer, and the declared handler hands the request to the app's
 view, so one function answers each route. Today the URLs still resolve to those views
-through the apps' urls.py (the other branches of issue 20-22 are changing them); routing
-the paths through `api.urls` instead is the
-remaining step. tests/test_openapi.py keeps this list and the URLconf equal, and
-tests/cluster/test_openapi.py checks the running API against the schema.
+through the apps' urls.py; routing them through `api.urls` instead is the remaining step
+(docs/observability.md says what it takes). tests/test_openapi.py keeps this list and the
+URLconf equal, and tests/cluster/test_openapi.py checks the running API against the schema.
 """
 
 from __future__ import annotations

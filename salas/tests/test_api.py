@@ -202,3 +202,14 @@ def test_the_list_carries_an_etag_and_answers_304_while_it_holds(user_api, user)
 def test_a_304_still_needs_a_signed_in_client(api, user_api, user):
     etag = user_api.send("GET", "/sala/all")["ETag"]
     assert api.send("GET", "/sala/all", HTTP_IF_NONE_MATCH=etag).status_code == 401
+
+
+def test_a_rooms_json_carries_an_etag_and_answers_304_while_it_holds(user_api, user):
+    SalaFactory(owner=user, codigo="Det-1", capacidad=4)
+    first = user_api.send("GET", "/sala/codigo/det-1")
+    etag = first["ETag"]
+    assert first.status_code == 200 and first.json()["capacidad"] == 4
+    assert user_api.send("GET", "/sala/codigo/DET-1", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert user_api.send("PATCH", "/sala/codigo/det-1", {"capacidad": 9}).status_code == 200
+    changed = user_api.send("GET", "/sala/codigo/det-1", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()["capacidad"] == 9 and changed["ETag"] != etag

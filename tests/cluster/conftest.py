@@ -102,6 +102,15 @@ def set_delay():
         _set_delay(name, 0)
 
 
+@pytest.fixture
+def replicas_delayed(set_delay):
+    """Both replicas applying everything 3 s late: within the lag limit, so the nodes still read them."""
+    for name in REPLICAS:
+        set_delay(name, 3)
+    for name in REPLICAS:
+        wait_until(lambda name=name: DBS[name].status().get("SQL_Delay") == 3, what=f"delay on {name}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _failover_hold_released():
     """Whatever happened, the cluster fails over by itself again after the session."""

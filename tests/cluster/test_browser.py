@@ -195,6 +195,17 @@ def test_the_page_follows_the_browser_and_the_switcher_changes_it(english_page):
     assert violations == []
 
 
+def test_the_api_docs_page_renders_every_operation_under_the_csp(page):
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    schema = page.request.get(f"{NGINX}/api/openapi.json").json()
+    operations = sum(len(methods) for methods in schema["paths"].values())
+    page.goto(f"{NGINX}/api/docs")
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() == operations
+    assert not [m for m in messages if "Content Security" in m or "Refused" in m], messages
+
+
 def test_change_password_from_the_menu(page):
     name = f"clave{uuid.uuid4().hex[:8]}"
     register(page, name)

@@ -2,7 +2,7 @@
 
 Each node remembers its verdict on a session's user for SESSION_USER_CACHE_SECONDS
 (accounts/sessions.py), read from the primary: the bound holds even while the
-replicas lag behind it (set_delay), which a verdict read from them could not promise.
+replicas lag behind it (the replicas_delayed fixture), which a verdict read from them could not promise.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ BOUND = float(dotenv_values().get("SESSION_USER_CACHE_SECONDS") or 1.0)
 ALLOWANCE = 2.0
 # Each node directly, and nginx (which spreads the replays over the nodes).
 FRONTS = {"nginx": NGINX, **NODES}
-REPLICA_DELAY = 3
 
 
 def replay(base: str, cookie: str, path: str) -> requests.Response:
@@ -63,18 +62,7 @@ def assert_refused_everywhere_within_the_bound(cookie: str, ended_at: float) -> 
         )
 
 
-@pytest.fixture
-def delayed_replicas(set_delay):
-    """Both replicas applying everything REPLICA_DELAY s late (within the lag limit: still read)."""
-    for name in ("db2", "db3"):
-        set_delay(name, REPLICA_DELAY)
-    for name in ("db2", "db3"):
-        wait_until(
-            lambda name=name: DBS[name].status().get("SQL_Delay") == REPLICA_DELAY, what=f"delay on {name}"
-        )
-
-
-@pytest.mark.usefixtures("delayed_replicas")
+@pytest.mark.usefixtures("replicas_delayed")
 def test_logout_refuses_every_copy_of_the_cookie_on_every_node():
     session, name = signed_up_user()
     cookie = session.cookies["sessionid"]
