@@ -66,10 +66,11 @@ down: ## stop everything, supervisord included (data kept)
 clean: ## down, then delete all cluster state, databases included
 	$(CLUSTER) clean
 
-lint: ## ruff check, ruff format --check, mypy (django-stubs), migrations-check
+lint: ## ruff check, ruff format --check, mypy (django-stubs), the catalogue compiles, migrations-check
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	$(LINT_ENV) $(VENV_BIN)/mypy
+	msgfmt --check --output-file=/dev/null locale/en/LC_MESSAGES/django.po
 	$(MAKE) --no-print-directory migrations-check
 
 # The migration-history consistency check needs a reachable database; lint does not (the

@@ -34,6 +34,11 @@ class ReservasOut(Schema):
     reservas: list[ReservaOut]
 
 
+class ReservasPageOut(ReservasOut):
+    next: str | None = Field(description="URL of the following page; null on the last.")
+    next_cursor: str | None = Field(description="The following page's position, for `cursor`.")
+
+
 class SlotOut(Schema):
     id: int
     inicio: datetime
@@ -83,6 +88,14 @@ class ReservaIn(Schema):
 class WindowQuery(Schema):
     desde: datetime | date | None = None
     hasta: datetime | date | None = None
+
+
+class MiasQuery(WindowQuery):
+    pasadas: Literal["0", "1"] = Field(
+        "0", description="1: the ended bookings, newest first (no desde/hasta)."
+    )
+    page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(None, description="`next_cursor` of the previous page.")
 
 
 class DisponiblesQuery(Schema):

@@ -26,9 +26,11 @@ from reservas.schemas import (
     DisponiblesQuery,
     FeedQuery,
     IcalOut,
+    MiasQuery,
     ReservaIn,
     ReservaOut,
     ReservasOut,
+    ReservasPageOut,
     SerieOut,
     WindowQuery,
 )
@@ -134,8 +136,8 @@ def reserva_create(request: HttpRequest, payload: ReservaIn) -> HttpResponse:
     return reservas_api.reserva_create_api(request)
 
 
-@api.get("/reserva/mias", response={200: ReservasOut, **ERRORS}, tags=["reservas"], summary="My bookings")
-def reserva_mias(request: HttpRequest, window: Query[WindowQuery]) -> HttpResponse:
+@api.get("/reserva/mias", response={200: ReservasPageOut, **ERRORS}, tags=["reservas"], summary="My bookings")
+def reserva_mias(request: HttpRequest, window: Query[MiasQuery]) -> HttpResponse:
     return reservas_api.reserva_mias_api(request)
 
 
