@@ -36,7 +36,8 @@ class LoginForm(AuthenticationForm):
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
-    error_messages = {
+    # RUF012: Django's form API, read only; django-stubs declares it an instance attribute.
+    error_messages = {  # noqa: RUF012
         **AuthenticationForm.error_messages,
         "invalid_login": _("Usuario, correo o contraseña incorrectos."),
     }

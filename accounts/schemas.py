@@ -14,7 +14,7 @@ class MeOut(UserOut):
 
 
 class CsrfOut(Schema):
-    csrfToken: str  # noqa: N815 - the JSON key clients read
+    csrfToken: str  # camelCase: the JSON key clients read
 
 
 class RegisterIn(Schema):

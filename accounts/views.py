@@ -72,7 +72,7 @@ class LoginPageView(auth_views.LoginView):
 
 
 class LogoutPageView(auth_views.LogoutView):
-    http_method_names = ["post", "options"]
+    http_method_names = ("post", "options")
 
 
 class PasswordChangePageView(auth_views.PasswordChangeView):

@@ -22,7 +22,7 @@ class Api:
         return self.base + path
 
     def csrf_headers(self) -> dict[str, str]:
-        return {"X-CSRFToken": self.session.cookies.get("csrftoken", "")}
+        return {"X-CSRFToken": self.session.cookies.get("csrftoken") or ""}
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.session.get(self.url(path), timeout=30, **kwargs)
@@ -56,7 +56,7 @@ class Api:
 
     def written_gtid(self) -> str:
         """The GTID in the read-your-writes cookie (signed "gtid:timestamp:signature")."""
-        value = self.session.cookies.get("salas_gtid", "").strip('"')
+        value = (self.session.cookies.get("salas_gtid") or "").strip('"')
         if not value:
             raise BenchError("no read-your-writes cookie after a write")
         return value.rsplit(":", 2)[0]

@@ -85,8 +85,7 @@ def creates_per_second(writers: int, seconds: float) -> float:
         time.sleep(1)  # warm-up, not counted
         begin, count_before = time.monotonic(), len(load.acknowledged())
         time.sleep(seconds)
-        rate = (len(load.acknowledged()) - count_before) / (time.monotonic() - begin)
-    return rate
+        return (len(load.acknowledged()) - count_before) / (time.monotonic() - begin)
 
 
 def throughput(args: argparse.Namespace) -> dict:

@@ -84,7 +84,6 @@ def main() -> int:
     for name, rows in results.items():
         cells = " ".join(f"{rps:>9.0f} req/s p99 {p99:>4.0f}" for rps, p99 in rows)
         say(f"  {name:<28} {cells}")
-    a_name, b_name = list(tiers)[:2]
     for index in range(args.rounds):
         a, b, floor = (results[n][index][0] for n in tiers)
         say(f"  round {index + 1}: B/A = {b / a:.3f}; A = {a / floor:.1%} of the floor, B = {b / floor:.1%}")

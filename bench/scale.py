@@ -72,7 +72,7 @@ def seed(*arguments: str) -> None:
     with subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as proc:
-        assert proc.stdout is not None
+        assert proc.stdout is not None  # noqa: S101 - stdout=PIPE sets it; this narrows the type
         for line in proc.stdout:
             if "Warning" not in line and "warnings.warn" not in line:
                 say(f"    {line.rstrip()}")
@@ -93,7 +93,7 @@ def endpoints(api: Api) -> list[tuple[str, str, tuple[str, ...]]]:
         f"inicio={tomorrow:%Y-%m-%dT%H:%M}%2B00:00&fin={tomorrow + timedelta(hours=2):%Y-%m-%dT%H:%M}%2B00:00"
     )
     day = f"fecha={tomorrow:%Y-%m-%d}&hora_inicio=10:00&hora_fin=12:00&min_capacidad=10"
-    listed = [
+    listed: list[tuple[str, str, tuple[str, ...]]] = [
         ("free rooms JSON", f"/sala/disponibles?{window}&min_capacidad=10", ()),
         ("free rooms page", f"/reservas/buscar/?{day}", ()),
         ("my bookings JSON", "/reserva/mias", ()),

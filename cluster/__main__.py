@@ -8,6 +8,6 @@ if not __package__:
     # Run as a directory: its parent, not the package dir itself, must be importable.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from cluster.cli import main  # noqa: E402
+from cluster.cli import main
 
 sys.exit(main())

@@ -59,8 +59,9 @@ max_requests_jitter = 100_000
 # The default control socket (~/.gunicorn/gunicorn.ctl) is shared by every instance
 # on the machine, so three nodes would clash; supervisord signals are enough here.
 control_socket_disable = True
-# Heartbeat files in memory, not on a possibly slow disk.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Heartbeat files in memory, not on a possibly slow disk (gunicorn's advice; S108: each
+# worker's file is created by gunicorn with a random name, mkstemp-style).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 proc_name = f"salas-{_node}"
 
 # The error log goes to stderr: supervisord writes it to .state/logs/<node>.log,
@@ -79,7 +80,7 @@ class FeedTokenMaskingLogger(Logger):
     Masked on the decoded path, so a percent-encoded request line is masked too.
     """
 
-    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's signature
+    def atoms(self, resp, req, environ, request_time):  # untyped, as gunicorn declares it
         atoms = super().atoms(resp, req, environ, request_time)
         path = environ.get("PATH_INFO", "")
         if path.startswith("/ical/"):

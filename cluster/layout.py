@@ -97,7 +97,7 @@ class Layout:
 
 
 def relocation_dir() -> Path:
-    digest = hashlib.sha1(str(REPO).encode()).hexdigest()[:10]
+    digest = hashlib.sha1(str(REPO).encode(), usedforsecurity=False).hexdigest()[:10]
     return RELOCATION_ROOT / digest
 
 

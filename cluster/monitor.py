@@ -17,8 +17,8 @@ NAME = MONITOR
 DEFAULTS = {"FAILOVER_AUTO": "1", "FAILOVER_AFTER_SECONDS": "3"}
 
 
-def program(repo: Path, venv_bin: Path, env: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """The command line and supervisord options of the monitor program."""
+def program(repo: Path, venv_bin: Path, env: dict[str, str]) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The command line, supervisord options and environment of the monitor program."""
     command = shlex.join([str(venv_bin / "python"), str(repo / "manage.py"), "monitor"])
     variables = {key: env.get(key) or default for key, default in DEFAULTS.items()}
     variables |= {"NODE_NAME": NAME, "PYTHONUNBUFFERED": "1"}
@@ -29,7 +29,7 @@ def program(repo: Path, venv_bin: Path, env: dict[str, str]) -> tuple[str, dict[
         # A failover in progress takes a few seconds; let it finish.
         "stopwaitsecs": "30",
     }
-    return command, {**options, "environment_values": variables}
+    return command, options, variables
 
 
 def last_line(log: Path) -> str:

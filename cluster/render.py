@@ -278,8 +278,7 @@ def nginx_program(layout: Layout) -> str:
 
 
 def monitor_program(env: dict[str, str]) -> str:
-    command, options = monitor.program(REPO, VENV_BIN, env)
-    variables = options.pop("environment_values")
+    command, options, variables = monitor.program(REPO, VENV_BIN, env)
     options = {key: sv(value) for key, value in options.items()}
     return program_section(monitor.NAME, sv(command), {**options, "environment": sv_environment(variables)})
 

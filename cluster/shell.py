@@ -60,7 +60,7 @@ def run_streamed(cmd: Sequence[str], log: Path, out: StepOutput, label: str, env
             text=True,
             bufsize=1,
         )
-        assert proc.stdout is not None
+        assert proc.stdout is not None  # noqa: S101 - stdout=PIPE sets it; this narrows the type
         for line in proc.stdout:
             handle.write(line)
             out.line(f"{label} | {line.rstrip()}")

@@ -39,9 +39,9 @@ def probe(layout: Layout, name: str) -> tuple[bool, str]:
         ok = db_answers(layout, database(name))
         millis = (time.monotonic() - started) * 1000
         return ok, f"SELECT 1 via socket {'ok' if ok else 'FAILED'} ({millis:.0f} ms)"
-    if name == MONITOR:
-        return True, monitor.last_line(log_file(name))
     port = service_port(name)
+    if port is None:  # the monitor, which listens nowhere: its last decision
+        return True, monitor.last_line(log_file(name))
     try:
         result = http_get(port)
     except OSError as error:

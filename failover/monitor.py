@@ -176,7 +176,7 @@ class Monitor:
             started = time.monotonic()
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - a supervised loop must outlive one bad tick
+            except Exception:  # a supervised loop must outlive one bad tick (logged with its traceback)
                 logger.exception("monitor tick failed")
             if once:
                 return

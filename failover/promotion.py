@@ -142,7 +142,7 @@ def switchover(to: str, say: Say) -> Outcome:
         return _switchover(current, to, say)
 
 
-def _switchover(current: topology.Topology, to: str, say: Say) -> Outcome:  # noqa: PLR0912 - one step per branch, in order
+def _switchover(current: topology.Topology, to: str, say: Say) -> Outcome:
     servers = {s.name: s for s in all_servers()}
     old_name = current.primary
     if to not in servers:
@@ -153,28 +153,12 @@ def _switchover(current: topology.Topology, to: str, say: Say) -> Outcome:  # no
         for server in servers.values():
             _connected(server)
         old, new = servers[old_name], servers[to]
-        status = new.replica_status()
-        if not status.healthy or (status.source_host, status.source_port) != (old.host, old.port):
-            raise PromotionError(
-                f"{to} is not a healthy replica of {old_name} (IO={status.io_running}, "
-                f"SQL={status.sql_running}): {status.last_error or 'see replication_status'}"
-            )
+        _check_replicates_from(new, old)
         say(f"fencing {old_name}: read-only (writes get 503 until {to} takes over)")
         fenced_at = time.monotonic()
-        for statement in ha_sql.fence(old.flavor):
-            old.execute(statement)
-        position = old.scalar(ha_sql.written_position(old.flavor)) or ""
-        say(f"waiting for {to} to apply {position or 'an empty binlog'}")
-        if position and not new.has_applied(position, 10):
-            for statement in ha_sql.read_only_off(old.flavor):
-                old.execute(statement)
-            raise PromotionError(
-                f"{to} did not reach {position} within 10 s: {old_name} reopened, nothing changed"
-            )
+        position = _fence_until_applied(old, new, say)
         say(f"promoting {to}")
-        for statement in ha_sql.forget_source(new.flavor):
-            new.execute(statement)
-        open_primary(new)
+        _promote(new)
         old.execute(ha_sql.semi_sync_source_off(old.flavor))
         for name, server in servers.items():
             if name != to:
@@ -196,6 +180,37 @@ def _switchover(current: topology.Topology, to: str, say: Say) -> Outcome:  # no
     finally:
         for server in servers.values():
             server.close()
+
+
+def _check_replicates_from(new: Server, old: Server) -> None:
+    status = new.replica_status()
+    if not status.healthy or (status.source_host, status.source_port) != (old.host, old.port):
+        raise PromotionError(
+            f"{new.name} is not a healthy replica of {old.name} (IO={status.io_running}, "
+            f"SQL={status.sql_running}): {status.last_error or 'see replication_status'}"
+        )
+
+
+def _fence_until_applied(old: Server, new: Server, say: Say) -> str:
+    """Fence `old`; return its last written position once `new` applied it (else reopen `old`)."""
+    for statement in ha_sql.fence(old.flavor):
+        old.execute(statement)
+    position = old.scalar(ha_sql.written_position(old.flavor)) or ""
+    say(f"waiting for {new.name} to apply {position or 'an empty binlog'}")
+    if position and not new.has_applied(position, 10):
+        for statement in ha_sql.read_only_off(old.flavor):
+            old.execute(statement)
+        raise PromotionError(
+            f"{new.name} did not reach {position} within 10 s: {old.name} reopened, nothing changed"
+        )
+    return position
+
+
+def _promote(new: Server) -> None:
+    """The new primary forgets its source, then opens (semi-sync on, writable)."""
+    for statement in ha_sql.forget_source(new.flavor):
+        new.execute(statement)
+    open_primary(new)
 
 
 def _candidate(server: Server, old: Server, say: Say) -> candidates.Candidate:
@@ -235,30 +250,13 @@ def failover(say: Say, *, to: str | None = None, force: bool = False, reason: st
         return _failover(current, say, to=to, force=force, reason=reason)
 
 
-def _failover(  # noqa: PLR0912 - one step per branch, in order
-    current: topology.Topology, say: Say, *, to: str | None, force: bool, reason: str
-) -> Outcome:
+def _failover(current: topology.Topology, say: Say, *, to: str | None, force: bool, reason: str) -> Outcome:
     servers = {s.name: s for s in all_servers()}
     old_name = current.primary
     old = servers[old_name]
     started = time.monotonic()
     try:
-        try:
-            _connected(old, timeout=1)
-        except ServerUnreachable:
-            pass
-        else:
-            if not force:
-                raise PromotionError(
-                    f"the primary {old_name} answers: use `manage.py switchover --to dbN` (no write lost), "
-                    "or --force"
-                )
-            say(f"fencing {old_name}, which still answers (--force)")
-            for statement in ha_sql.fence(old.flavor, lock_wait_seconds=2):
-                try:
-                    old.execute(statement)
-                except MySQLdb.Error as exc:
-                    say(f"could not fence {old_name}: {exc}")
+        _fence_if_answering(old, say, force=force)
         say(f"{old_name} is lost; comparing the replicas")
         # In parallel: stopping an IO thread that is connecting to a frozen primary
         # waits for its connect timeout (slave_net_timeout), on each replica.
@@ -276,9 +274,7 @@ def _failover(  # noqa: PLR0912 - one step per branch, in order
             raise PromotionError(f"failover refused: {exc}") from exc
         new = servers[choice.chosen.name]
         say(f"promoting {new.name}: {choice.reason}")
-        for statement in ha_sql.forget_source(new.flavor):
-            new.execute(statement)
-        open_primary(new)
+        _promote(new)
         position = new.scalar(ha_sql.applied_position(new.flavor)) or ""
         for candidate in pool:
             if candidate.name != new.name and candidate.reachable:
@@ -301,3 +297,21 @@ def _failover(  # noqa: PLR0912 - one step per branch, in order
     finally:
         for server in servers.values():
             server.close()
+
+
+def _fence_if_answering(old: Server, say: Say, *, force: bool) -> None:
+    """A lost primary is left alone; one that still answers is refused, or fenced with --force."""
+    try:
+        _connected(old, timeout=1)
+    except ServerUnreachable:
+        return
+    if not force:
+        raise PromotionError(
+            f"the primary {old.name} answers: use `manage.py switchover --to dbN` (no write lost), or --force"
+        )
+    say(f"fencing {old.name}, which still answers (--force)")
+    for statement in ha_sql.fence(old.flavor, lock_wait_seconds=2):
+        try:
+            old.execute(statement)
+        except MySQLdb.Error as exc:
+            say(f"could not fence {old.name}: {exc}")

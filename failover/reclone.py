@@ -34,7 +34,9 @@ class RecloneError(Exception):
 
 def _run(cmd: list[str], say: Say, what: str, *, secret: str = "") -> None:
     started = time.monotonic()
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    # No shell: the operator's SERVER_CONTROL_COMMAND (a setting) and mariadb-backup's
+    # arguments, built here from the topology.
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)  # noqa: S603
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
         raise RecloneError(

@@ -71,7 +71,8 @@ def _fence(target: Server) -> str | None:
 def recover_as_replica(name: str, say: Say, timeout: float = 300) -> None:
     """Kill `name` hard and start it once with --init-rpl-role=SLAVE (SERVER_CONTROL_COMMAND recover)."""
     command = settings.SERVER_CONTROL_COMMAND.format(action="recover", name=name)
-    result = subprocess.run(
+    # No shell: the operator's command line (a setting), split into arguments.
+    result = subprocess.run(  # noqa: S603
         shlex.split(command), capture_output=True, text=True, timeout=timeout, check=False
     )
     for line in result.stdout.splitlines():

@@ -25,7 +25,7 @@ class ReservaAdmin(admin.ModelAdmin):
     # No date_hierarchy: it truncates dates in SQL, which needs the server's
     # time zone tables (not loaded here); the date filter uses plain ranges.
     ordering = ("-inicio",)
-    actions = ["cancelar"]
+    actions = ("cancelar",)
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_staff

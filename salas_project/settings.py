@@ -29,7 +29,7 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY is not set. Copy .env.example to .env (make up does it) "
             "or export it; only DJANGO_DEBUG=1 runs without one."
         )
-    SECRET_KEY = "insecure-development-only-key"  # local development default, DEBUG only
+    SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - local development default, DEBUG only
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 

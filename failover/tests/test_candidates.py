@@ -34,7 +34,7 @@ def test_a_broken_replica_is_never_chosen_even_when_ahead():
 
 
 def test_no_safe_replica_refuses_with_the_reasons():
-    with pytest.raises(NoSafeCandidate, match="db2: replication broken.*db3: not a replica"):
+    with pytest.raises(NoSafeCandidate, match=r"db2: replication broken.*db3: not a replica"):
         choose(
             [
                 replica("db2", "0-1-1", sql_error="error 1062"),

@@ -30,7 +30,7 @@ def states(monkeypatch):
             "fresh",
             "0-1-9",
             MARIADB,
-            time.monotonic(),  # noqa: SLF001
+            time.monotonic(),
         )
 
     monkeypatch.setattr(remembered, "_read_state", read_state)
@@ -40,7 +40,7 @@ def states(monkeypatch):
         "remembered",
         "0-1-5",
         MARIADB,
-        time.monotonic(),  # noqa: SLF001
+        time.monotonic(),
     )
     yield asked
     remembered.forget_recent_states()

@@ -37,8 +37,7 @@ def release_failover() -> None:
 
 def report(message: str) -> None:
     """Timings shown as the tests run (not asserted: 2 shared cores), and kept in .state/logs."""
-    sys.__stdout__.write(f"\n    [ha] {message}")
-    sys.__stdout__.flush()
+    print(f"\n    [ha] {message}", end="", file=sys.__stdout__, flush=True)
     with open(ROOT / ".state" / "logs" / "ha-tests.log", "a") as log:
         log.write(f"{time.strftime('%H:%M:%S')} {message}\n")
 

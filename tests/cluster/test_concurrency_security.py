@@ -64,7 +64,7 @@ def test_fifty_parallel_signups_with_one_email_yield_exactly_one_user():
 
 def test_a_username_spelled_like_an_email_is_refused_and_cannot_capture_its_sign_ins():
     """The account-confusion attack, through nginx: registering someone's email as a username."""
-    victim, victim_name = signed_up_user()
+    _victim, victim_name = signed_up_user()
     email = f"{victim_name}@example.com"
     attacker = new_session()
     body = {"username": email, "email": f"x{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}

@@ -9,6 +9,7 @@ primary (rejoin, or reclone when rejoin refuses, then switchover).
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
@@ -39,7 +40,7 @@ def _first_201_after(load: LoadRun, moment: float) -> float | None:
 
 def _longest_write_gap(load: LoadRun) -> float:
     times = sorted(o.started for o in load.of("POST") if o.status == 201)
-    return max((b - a for a, b in zip(times, times[1:], strict=False)), default=0.0)
+    return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
 
 def _assert_every_201_on(load: LoadRun, names: list[str]) -> None:
