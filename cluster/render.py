@@ -105,13 +105,13 @@ def container_configs(directory: Path, frontend_prefix: str = "172.30.84") -> li
             db,
             {
                 "PORT": str(CONTAINER_DB_PORT),
-                "BIND_ADDRESS": "0.0.0.0",
+                "BIND_ADDRESS": "0.0.0.0",  # noqa: S104 - inside its container, on the compose network only (never published unless asked)
                 # How replicas and the failover code name it: the compose service name.
                 "REPORT_HOST": db.name,
                 "DATADIR": "/var/lib/mysql",
                 "SOCKET": "/run/mysqld/mysqld.sock",
                 "PID_FILE": "/run/mysqld/mysqld.pid",
-                "TMPDIR": "/tmp",
+                "TMPDIR": "/tmp",  # noqa: S108 - the container's own /tmp, used by mariadbd alone
             },
         )
         for db in DATABASES
