@@ -78,6 +78,17 @@ _users: BoundedMemo[tuple[float, AbstractBaseUser | None]] = BoundedMemo(
 forget_when_changed(_users, "SECRET_KEY", "SECRET_KEY_FALLBACKS", "AUTHENTICATION_BACKENDS")
 
 
+# user id -> when this process last saved that user (password, secret, is_active...). A
+# verdict remembered before it is not reused: on the node that made the change, it shows at
+# once; the other nodes keep the SESSION_USER_CACHE_SECONDS bound.
+_saved_at: BoundedMemo[float] = BoundedMemo(256 * 1024, max_key_bytes=64, value_bytes=64)
+
+
+def user_saved(user_id: object) -> None:
+    """Called on every save of a user (accounts.apps connects it to post_save)."""
+    _saved_at.put(str(user_id), time.monotonic())
+
+
 def session_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     """django.contrib.auth.get_user(request), its verdict reused for SESSION_USER_CACHE_SECONDS.
 
@@ -94,7 +105,12 @@ def session_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     except KeyError:
         return auth.get_user(request)  # anonymous, or a session Django refuses without a query
     known = _users.get(key)
-    if known is not None and time.monotonic() - known[0] < settings.SESSION_USER_CACHE_SECONDS:
+    saved_at = _saved_at.get(key[0])
+    if (
+        known is not None
+        and time.monotonic() - known[0] < settings.SESSION_USER_CACHE_SECONDS
+        and (saved_at is None or saved_at < known[0])
+    ):
         user = known[1]
         if user is None:
             session.flush()  # as Django does with a refused session: the answer drops the cookie

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.signed_cookies import SessionStore as DjangoStore
 
+from accounts.models import User
 from accounts.sessions import SessionStore, load_signed_session
 
 
@@ -99,9 +100,24 @@ def test_logout_leaves_other_users_signed_in(user_api, other_api, settings):
 
 
 @pytest.mark.parametrize("change", ["deactivate", "password"])
-def test_deactivation_and_a_new_password_end_the_session_once_the_bound_passed(
+def test_a_change_saved_on_another_node_ends_the_session_once_the_bound_passed(
     user_api, user, settings, change
 ):
+    settings.SESSION_USER_CACHE_SECONDS = 60
+    assert user_api.send("GET", "/auth/me").status_code == 200
+    # Another node's change: the row changes, this process hears no post_save.
+    if change == "deactivate":
+        User.objects.filter(pk=user.pk).update(is_active=False)
+    else:
+        user.set_password("another-Passw0rd-entirely")
+        User.objects.filter(pk=user.pk).update(password=user.password)
+    assert user_api.send("GET", "/auth/me").status_code == 200  # within the bound: remembered
+    settings.SESSION_USER_CACHE_SECONDS = 0
+    assert user_api.send("GET", "/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize("change", ["deactivate", "password"])
+def test_a_change_saved_on_this_node_ends_the_session_at_once(user_api, user, settings, change):
     settings.SESSION_USER_CACHE_SECONDS = 60
     assert user_api.send("GET", "/auth/me").status_code == 200
     if change == "deactivate":
@@ -109,8 +125,6 @@ def test_deactivation_and_a_new_password_end_the_session_once_the_bound_passed(
     else:
         user.set_password("another-Passw0rd-entirely")
     user.save()
-    assert user_api.send("GET", "/auth/me").status_code == 200  # within the bound: remembered
-    settings.SESSION_USER_CACHE_SECONDS = 0
     assert user_api.send("GET", "/auth/me").status_code == 401
 
 
