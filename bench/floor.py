@@ -23,6 +23,7 @@ import requests
 
 from bench import config
 from bench.wrk import WrkResult, run_wrk
+from cluster import tls
 
 GUNICORN_VARIABLES = ("GUNICORN_WORKERS", "GUNICORN_THREADS")
 
@@ -109,6 +110,10 @@ class Floor:
                 subprocess.Popen(command, cwd=self.repo, env=node_env, stdout=log, stderr=subprocess.STDOUT)
             )
         values = {
+            # The cluster's placeholders as `make up` fills them with TLS off: the bench's own
+            # address exempt from the abuse limits, as the operator's is.
+            **tls.nginx_values({}),
+            "SALAS_OPERATOR_ADDRESS": "127.0.0.1",
             "SALAS_NGINX_USER": config.NGINX_USER,
             "SALAS_LISTEN": f"127.0.0.1:{self.port}",
             "SALAS_RUN_DIR": str(self.prefix),
