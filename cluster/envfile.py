@@ -137,10 +137,10 @@ def with_new_settings(text: str, example: str) -> tuple[str, list[str]]:
     set are never changed; secrets among the added names are empty here and filled after.
     """
     present = parse_env_text(text)
-    added = [name for name in parse_env_text(example) if name not in present]
-    for name in added:
-        text = with_value(text, name, parse_env_text(example)[name])
-    return text, added
+    missing = {name: value for name, value in parse_env_text(example).items() if name not in present}
+    for name, value in missing.items():
+        text = with_value(text, name, value)
+    return text, list(missing)
 
 
 # Settings `VAR=... make up` may give: kept in .env, so that every reader (the nodes read
