@@ -62,8 +62,6 @@ SECRETS = (
     ("DB_MIGRATE_PASSWORD", 24),
     ("DB_ADMIN_PASSWORD", 24),
     ("REPLICATION_PASSWORD", 24),
-    # The containers' MariaDB root (Docker Compose only; make up keeps root on the socket).
-    ("DB_ROOT_PASSWORD", 24),
 )
 SECRET_NAMES = tuple(name for name, _ in SECRETS)
 
