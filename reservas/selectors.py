@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, Q, QuerySet
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from replication import StateCache
 from reservas.models import LONGEST_BOOKING, Reserva
 from salas.models import Sala
 from salas.selectors import SalaPage, sala_page_of, sala_queryset
@@ -110,6 +112,158 @@ def sala_future_bookings(*, sala_id: int) -> tuple[int, int]:
     return counts["n"], counts["most"] or 0
 
 
+# What a room's window shows of each booking (JSON and calendar), read as plain
+# values: a busy week is ~340 bookings, and a model instance per row (with its
+# room and booker) cost most of the request.
+_ROOM_WINDOW_FIELDS = (
+    "id",
+    "usuario_id",
+    "usuario__username",
+    "titulo",
+    "inicio",
+    "fin",
+    "asistentes",
+    "estado",
+    "privada",
+    "serie",
+    "created_at",
+)
+
+
+def _room_window_rows(sala: Sala, desde: datetime, hasta: datetime | None) -> list[dict[str, Any]]:
+    queryset = overlapping(Reserva.objects.filter(sala=sala), desde, hasta).order_by(*ROOM_ORDER)
+    return list(queryset.values(*_ROOM_WINDOW_FIELDS)[:MAX_LISTED])
+
+
+@dataclass(frozen=True)
+class RoomWindow:
+    """A room's bookings in a window as every viewer allowed to see them sees them.
+
+    `reservas` are reserva_to_dict()'s shape; `private` holds (index, booker id) of
+    each private one, the only entries that differ between viewers.
+    """
+
+    reservas: list[dict[str, Any]]
+    private: list[tuple[int, int]]
+
+
+# A room's window is the same for every reader: filed under the state of the
+# database it was read from (so never older than it, and holding the reader's
+# own writes), each viewer's redactions applied afterwards.
+_room_windows: StateCache[RoomWindow] = StateCache("reservas-room-window")
+
+
+def reservas_de_sala_dicts(
+    *, sala: Sala, desde: datetime, hasta: datetime | None, viewer: User | AnonymousUser | None
+) -> list[dict[str, Any]]:
+    """reservas_de_sala() as reserva_to_dict() shapes each booking for `viewer`."""
+    key = (
+        sala.pk,
+        sala.codigo,
+        sala.nombre,
+        sala.privada,
+        desde,
+        hasta,
+        timezone.get_current_timezone_name(),
+    )
+    window = _room_windows.get_or_compute(key, lambda: _room_window(sala, desde, hasta))
+    hidden = [i for i, booker in window.private if not _sees_private(viewer, booker, sala)]
+    if not hidden:
+        return window.reservas
+    shown = list(window.reservas)
+    for i in hidden:
+        shown[i] = {**shown[i], "usuario": None, "titulo": str(OCUPADO), "serie": None}
+    return shown
+
+
+def _room_window(sala: Sala, desde: datetime, hasta: datetime | None) -> RoomWindow:
+    reservas, private = [], []
+    localtime = timezone.localtime
+    room = {"codigo": sala.codigo, "nombre": sala.nombre}
+    for row in _room_window_rows(sala, desde, hasta):
+        privada = row["privada"] or sala.privada
+        if privada:
+            private.append((len(reservas), row["usuario_id"]))
+        reservas.append(
+            {
+                "id": row["id"],
+                "sala": room,
+                "usuario": {"id": row["usuario_id"], "username": row["usuario__username"]},
+                "titulo": row["titulo"],
+                "inicio": localtime(row["inicio"]),
+                "fin": localtime(row["fin"]),
+                "asistentes": row["asistentes"],
+                "estado": row["estado"],
+                "privada": privada,
+                "serie": str(row["serie"]) if row["serie"] else None,
+                "created_at": localtime(row["created_at"]),
+            }
+        )
+    return RoomWindow(reservas, private)
+
+
+class Slot(NamedTuple):
+    """A booking as a room's calendar shows it: its local hours ("09:00–09:30") and who booked it."""
+
+    id: int
+    horas: str
+    titulo: str
+    usuario: str
+
+
+class Dia(NamedTuple):
+    fecha: date
+    slots: list[Slot]
+
+
+@dataclass(frozen=True)
+class Semana:
+    """A room's week from a Monday, day by day, and (slot id, booker id) of its private bookings."""
+
+    dias: list[Dia]
+    privadas: list[tuple[int, int]]
+
+
+_WEEK_FIELDS = ("id", "usuario_id", "usuario__username", "titulo", "inicio", "fin", "privada")
+_weeks: StateCache[Semana] = StateCache("reservas-room-week")
+
+
+def sala_semana(*, sala: Sala, monday: date) -> Semana:
+    """The room's week from `monday` (local time): a booking across midnight is on both days.
+
+    Laid out once per database state and zone, the same for every reader
+    (sala_semana_ocultas() says which slots a viewer sees as "Ocupado").
+    """
+    key = (sala.pk, sala.privada, monday, timezone.get_current_timezone_name())
+    return _weeks.get_or_compute(key, lambda: _week_layout(sala, monday))
+
+
+def _week_layout(sala: Sala, monday: date) -> Semana:
+    days = [monday + timedelta(days=d) for d in range(8)]
+    # Compared in UTC, as the rows come: an aware comparison across zones costs ~10x.
+    midnights = [timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC) for day in days]
+    dias = [Dia(day, []) for day in days[:7]]
+    privadas = []
+    window = overlapping(Reserva.objects.filter(sala=sala), midnights[0], midnights[7]).order_by(*ROOM_ORDER)
+    for row in window.values_list(*_WEEK_FIELDS)[:MAX_LISTED]:
+        pk, booker, username, titulo, inicio, fin, privada = row
+        slot = Slot(
+            pk, f"{timezone.localtime(inicio):%H:%M}–{timezone.localtime(fin):%H:%M}", titulo, username
+        )
+        if privada or sala.privada:
+            privadas.append((pk, booker))
+        # The days it overlaps: from the one holding its start to the one before its end.
+        first, last = bisect_right(midnights, inicio) - 1, bisect_left(midnights, fin) - 1
+        for dia in dias[max(first, 0) : min(last, 6) + 1]:
+            dia.slots.append(slot)
+    return Semana(dias, privadas)
+
+
+def sala_semana_ocultas(*, sala: Sala, semana: Semana, viewer: User | AnonymousUser | None) -> set[int]:
+    """The ids of the week's slots `viewer` sees as "Ocupado", without title or booker."""
+    return {slot_id for slot_id, booker in semana.privadas if not _sees_private(viewer, booker, sala)}
+
+
 def reserva_is_private(reserva: Reserva) -> bool:
     return reserva.privada or reserva.sala.privada
 
@@ -119,9 +273,13 @@ def reserva_shows_details(*, viewer: User | AnonymousUser | None, reserva: Reser
     then only its booker, the room's owner (who approves its use) and staff do."""
     if not reserva_is_private(reserva):
         return True
+    return _sees_private(viewer, reserva.usuario_id, reserva.sala)
+
+
+def _sees_private(viewer: User | AnonymousUser | None, booker_id: int, sala: Sala) -> bool:
     if viewer is None or not viewer.is_authenticated:
         return False
-    return viewer.is_staff or viewer.pk in {reserva.usuario_id, reserva.sala.owner_id}
+    return viewer.is_staff or viewer.pk in {booker_id, sala.owner_id}
 
 
 def reserva_to_dict(reserva: Reserva, *, viewer: User | AnonymousUser | None) -> dict[str, Any]:
