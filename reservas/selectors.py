@@ -53,7 +53,8 @@ class Cursor:
 
 @dataclass(frozen=True)
 class ReservaPage:
-    items: list[Reserva]
+    # Bookings, or with `fields` given their values (dicts holding at least id and inicio).
+    items: list[Any]
     next: Cursor | None
 
 
@@ -64,6 +65,7 @@ def reservas_de_usuario(
     hasta: datetime | None = None,
     after: Cursor | None = None,
     limit: int = MAX_LISTED,
+    fields: tuple[str, ...] = (),
 ) -> ReservaPage:
     """The user's confirmed bookings overlapping [desde, hasta), in time order, `limit` at a time.
 
@@ -75,11 +77,16 @@ def reservas_de_usuario(
         queryset = queryset.filter(inicio__gte=after.inicio).filter(
             Q(inicio__gt=after.inicio) | Q(id__gt=after.id)
         )
-    return _page(queryset.order_by(*USER_ORDER), limit)
+    return _page(queryset.order_by(*USER_ORDER), limit, fields)
 
 
 def reservas_pasadas_de_usuario(
-    *, usuario: User, hasta: datetime, after: Cursor | None = None, limit: int = MAX_LISTED
+    *,
+    usuario: User,
+    hasta: datetime,
+    after: Cursor | None = None,
+    limit: int = MAX_LISTED,
+    fields: tuple[str, ...] = (),
 ) -> ReservaPage:
     """The user's confirmed bookings that ended by `hasta`, newest first, `limit` at a time."""
     # inicio < hasta bounds the index range; fin <= hasta drops the few still running.
@@ -88,7 +95,7 @@ def reservas_pasadas_de_usuario(
         queryset = queryset.filter(inicio__lte=after.inicio).filter(
             Q(inicio__lt=after.inicio) | Q(id__lt=after.id)
         )
-    return _page(queryset.order_by("-inicio", "-id"), limit)
+    return _page(queryset.order_by("-inicio", "-id"), limit, fields)
 
 
 def salas_disponibles(
@@ -325,8 +332,15 @@ def _listed(queryset: QuerySet[Reserva]) -> list[Reserva]:
     return list(queryset.select_related("sala", "usuario").order_by(*ROOM_ORDER)[:MAX_LISTED])
 
 
-def _page(queryset: QuerySet[Reserva], limit: int) -> ReservaPage:
+def _page(queryset: QuerySet[Reserva], limit: int, fields: tuple[str, ...]) -> ReservaPage:
     # One row more than asked says whether there is a next page, without a count.
+    if fields:
+        # A page that shows a few columns reads only those: no booking, room and booker
+        # instances per row (the booker's whole account row with them).
+        rows: list[Any] = list(queryset.values("id", "inicio", *fields)[: limit + 1])
+        items = rows[:limit]
+        last = items[-1] if len(rows) > limit else None
+        return ReservaPage(items, Cursor(last["inicio"], last["id"]) if last else None)
     rows = list(queryset.select_related("sala", "usuario")[: limit + 1])
     items = rows[:limit]
     last = items[-1] if len(rows) > limit else None
