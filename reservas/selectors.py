@@ -38,11 +38,6 @@ def reserva_get(*, pk: int) -> Reserva:
     return reserva
 
 
-def reservas_de_sala(*, sala: Sala, desde: datetime, hasta: datetime | None) -> list[Reserva]:
-    """The room's confirmed bookings overlapping [desde, hasta), in time order."""
-    return _listed(overlapping(Reserva.objects.filter(sala=sala), desde, hasta))
-
-
 @dataclass(frozen=True)
 class Cursor:
     """Where a page of a user's bookings ended: the last booking's start and id."""
@@ -98,18 +93,27 @@ def reservas_pasadas_de_usuario(
     return _page(queryset.order_by("-inicio", "-id"), limit, fields)
 
 
+# How many rooms hold at least n people, per database state: an index range over
+# every such room (6,777 of 10,000 for n = 10), the one part of the search that
+# grows with the rooms rather than with the window.
+_room_counts: StateCache[int] = StateCache("reservas-room-count")
+
+
 def salas_disponibles(
     *, inicio: datetime, fin: datetime, min_capacidad: int | None, page: int, page_size: int
 ) -> SalaPage:
     """The rooms with no confirmed booking overlapping [inicio, fin), in the room list's shape.
 
     The busy rooms are read once, from reservas_window_probe alone (a range of
-    inicio, see LONGEST_BOOKING); the count and the page then read only rooms.
+    inicio, see LONGEST_BOOKING); then only rooms: the count is the rooms of that
+    capacity (cached while the database is unchanged) less the busy ones among
+    them (found by primary key), and the page skips the busy ones.
     """
     busy = set(overlapping(Reserva.objects.all(), inicio, fin).order_by().values_list("sala_id", flat=True))
-    return sala_page_of(
-        sala_queryset(min_capacidad=min_capacidad).exclude(pk__in=busy), page=page, page_size=page_size
-    )
+    rooms = sala_queryset(min_capacidad=min_capacidad)
+    total = _room_counts.get_or_compute(min_capacidad, rooms.count)
+    busy_here = rooms.filter(pk__in=busy).count() if busy else 0
+    return sala_page_of(rooms.exclude(pk__in=busy), page=page, page_size=page_size, count=total - busy_here)
 
 
 def sala_future_bookings(*, sala_id: int) -> tuple[int, int]:
@@ -163,7 +167,8 @@ _room_windows: StateCache[RoomWindow] = StateCache("reservas-room-window")
 def reservas_de_sala_dicts(
     *, sala: Sala, desde: datetime, hasta: datetime | None, viewer: User | AnonymousUser | None
 ) -> list[dict[str, Any]]:
-    """reservas_de_sala() as reserva_to_dict() shapes each booking for `viewer`."""
+    """The room's confirmed bookings overlapping [desde, hasta), in time order, as reserva_to_dict()
+    shapes each for `viewer` (at most MAX_LISTED)."""
     key = (
         sala.pk,
         sala.codigo,
@@ -184,7 +189,8 @@ def reservas_de_sala_dicts(
 
 
 def _room_window(sala: Sala, desde: datetime, hasta: datetime | None) -> RoomWindow:
-    reservas, private = [], []
+    reservas: list[dict[str, Any]] = []
+    private: list[tuple[int, int]] = []
     localtime = timezone.localtime
     room = {"codigo": sala.codigo, "nombre": sala.nombre}
     for row in _room_window_rows(sala, desde, hasta):
@@ -326,10 +332,6 @@ def overlapping(queryset: QuerySet[Reserva], desde: datetime, hasta: datetime | 
     """
     queryset = queryset.filter(estado=Confirmada, inicio__gt=desde - LONGEST_BOOKING, fin__gt=desde)
     return queryset.filter(inicio__lt=hasta) if hasta is not None else queryset
-
-
-def _listed(queryset: QuerySet[Reserva]) -> list[Reserva]:
-    return list(queryset.select_related("sala", "usuario").order_by(*ROOM_ORDER)[:MAX_LISTED])
 
 
 def _page(queryset: QuerySet[Reserva], limit: int, fields: tuple[str, ...]) -> ReservaPage:
