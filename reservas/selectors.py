@@ -184,34 +184,19 @@ def reservas_de_sala_dicts(
         return window.reservas
     shown = list(window.reservas)
     for i in hidden:
-        shown[i] = {**shown[i], "usuario": None, "titulo": str(OCUPADO), "serie": None}
+        shown[i] = _redacted(shown[i])
     return shown
 
 
 def _room_window(sala: Sala, desde: datetime, hasta: datetime | None) -> RoomWindow:
     reservas: list[dict[str, Any]] = []
     private: list[tuple[int, int]] = []
-    localtime = timezone.localtime
-    room = {"codigo": sala.codigo, "nombre": sala.nombre}
+    room = {"codigo": sala.codigo, "nombre": sala.nombre}  # one dict shared by every booking
     for row in _room_window_rows(sala, desde, hasta):
-        privada = row["privada"] or sala.privada
-        if privada:
+        shaped = _shaped(row, sala, room)
+        if shaped["privada"]:
             private.append((len(reservas), row["usuario_id"]))
-        reservas.append(
-            {
-                "id": row["id"],
-                "sala": room,
-                "usuario": {"id": row["usuario_id"], "username": row["usuario__username"]},
-                "titulo": row["titulo"],
-                "inicio": localtime(row["inicio"]),
-                "fin": localtime(row["fin"]),
-                "asistentes": row["asistentes"],
-                "estado": row["estado"],
-                "privada": privada,
-                "serie": str(row["serie"]) if row["serie"] else None,
-                "created_at": localtime(row["created_at"]),
-            }
-        )
+        reservas.append(shaped)
     return RoomWindow(reservas, private)
 
 
@@ -297,21 +282,32 @@ def _sees_private(viewer: User | AnonymousUser | None, booker_id: int, sala: Sal
 
 def reserva_to_dict(reserva: Reserva, *, viewer: User | AnonymousUser | None) -> dict[str, Any]:
     """The booking as `viewer` may see it: a private one of someone else's is "Ocupado", no booker."""
-    shown = reserva_shows_details(viewer=viewer, reserva=reserva)
+    row = {name: getattr(reserva, name) for name in _ROOM_WINDOW_FIELDS if "__" not in name}
+    shaped = _shaped({**row, "usuario__username": reserva.usuario.username}, reserva.sala)
+    return shaped if reserva_shows_details(viewer=viewer, reserva=reserva) else _redacted(shaped)
+
+
+def _shaped(row: dict[str, Any], sala: Sala, room: dict[str, str] | None = None) -> dict[str, Any]:
+    """A booking's row (_ROOM_WINDOW_FIELDS) as the API shows it to whoever may see its details."""
+    localtime = timezone.localtime
     return {
-        "id": reserva.pk,
-        "sala": {"codigo": reserva.sala.codigo, "nombre": reserva.sala.nombre},
-        "usuario": {"id": reserva.usuario_id, "username": reserva.usuario.username} if shown else None,
-        "titulo": reserva.titulo if shown else str(OCUPADO),
-        "inicio": timezone.localtime(reserva.inicio),
-        "fin": timezone.localtime(reserva.fin),
-        "asistentes": reserva.asistentes,
-        "estado": reserva.estado,
-        "privada": reserva_is_private(reserva),
-        # A series id would link the private bookings of one person.
-        "serie": str(reserva.serie) if reserva.serie and shown else None,
-        "created_at": timezone.localtime(reserva.created_at),
+        "id": row["id"],
+        "sala": room or {"codigo": sala.codigo, "nombre": sala.nombre},
+        "usuario": {"id": row["usuario_id"], "username": row["usuario__username"]},
+        "titulo": row["titulo"],
+        "inicio": localtime(row["inicio"]),
+        "fin": localtime(row["fin"]),
+        "asistentes": row["asistentes"],
+        "estado": row["estado"],
+        "privada": row["privada"] or sala.privada,
+        "serie": str(row["serie"]) if row["serie"] else None,
+        "created_at": localtime(row["created_at"]),
     }
+
+
+def _redacted(shaped: dict[str, Any]) -> dict[str, Any]:
+    # A series id would link the private bookings of one person.
+    return {**shaped, "usuario": None, "titulo": str(OCUPADO), "serie": None}
 
 
 def slot_to_dict(reserva: Reserva) -> dict[str, Any]:
