@@ -115,8 +115,8 @@ def reserva_mias_api(request: AuthenticatedHttpRequest) -> HttpResponse:
 def sala_reservas_api(request: HttpRequest, codigo: str) -> HttpResponse:
     desde, hasta = params.window(request.GET)
     sala = sala_get(codigo=codigo)
-    reservas = selectors.reservas_de_sala(sala=sala, desde=desde, hasta=hasta)
-    return json_response({"reservas": [selectors.reserva_to_dict(r, viewer=request.user) for r in reservas]})
+    reservas = selectors.reservas_de_sala_dicts(sala=sala, desde=desde, hasta=hasta, viewer=request.user)
+    return json_response({"reservas": reservas})
 
 
 @api_view(["GET"])

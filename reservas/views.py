@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +26,8 @@ from salas.services import sala_can_manage
 
 FREE_PAGE_SIZE = 50
 MIAS_PAGE_SIZE = 50
+# What "Mis reservas" shows of each booking (besides id and inicio).
+MIAS_FIELDS = ("fin", "titulo", "asistentes", "serie", "sala__codigo", "sala__nombre")
 MAX_PAGE = 1_000_000
 
 
@@ -85,14 +90,19 @@ def mis_reservas(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     if pasadas:
         page = selectors.reservas_pasadas_de_usuario(
-            usuario=request.user, hasta=now, after=after, limit=MIAS_PAGE_SIZE
+            usuario=request.user, hasta=now, after=after, limit=MIAS_PAGE_SIZE, fields=MIAS_FIELDS
         )
     else:
         page = selectors.reservas_de_usuario(
-            usuario=request.user, desde=now, after=after, limit=MIAS_PAGE_SIZE
+            usuario=request.user, desde=now, after=after, limit=MIAS_PAGE_SIZE, fields=MIAS_FIELDS
         )
+    sala_url, cancel_url = _url_of("salas:detail"), _url_of("reservas:cancel", marker=987654321)
+    rows = [
+        {**row, "sala_url": sala_url(row["sala__codigo"]), "cancel_url": cancel_url(row["id"])}
+        for row in page.items
+    ]
     context = {
-        "reservas": page.items,
+        "reservas": rows,
         "pasadas": pasadas,
         "next_cursor": params.cursor_text(page.next) if page.next else None,
         "feed_url": feeds.feed_url(request, request.user),
@@ -143,6 +153,15 @@ def buscar(request: HttpRequest) -> HttpResponse:
     querystring.pop("page", None)
     context = {"form": form, "found": found, "querystring": querystring.urlencode()}
     return render(request, "reservas/buscar.html", context, status=status)
+
+
+def _url_of(name: str, marker: str | int = "codigo-marker") -> Callable[[str | int], str]:
+    """reverse(name, args=[value]) for each row of a page at the cost of one reverse (~50 µs each).
+
+    The URL is reversed once around a marker; each value is quoted as reverse() quotes it.
+    """
+    prefix, _marker, suffix = reverse(name, args=[marker]).partition(str(marker))
+    return lambda value: f"{prefix}{quote(str(value), safe=RFC3986_SUBDELIMS + '/~:@')}{suffix}"
 
 
 def _add_errors(form: ReservaForm, exc: ValidationError) -> None:

@@ -67,9 +67,15 @@ def sala_page_cached(
     )
 
 
-def sala_page_of(queryset: QuerySet[Sala], *, page: int, page_size: int) -> SalaPage:
-    """One page of the rooms `queryset` selects, in the list's shape (bookings use it for free rooms)."""
-    count = queryset.count()
+def sala_page_of(
+    queryset: QuerySet[Sala], *, page: int, page_size: int, count: int | None = None
+) -> SalaPage:
+    """One page of the rooms `queryset` selects, in the list's shape (bookings use it for free rooms).
+
+    `count`: how many it selects, when the caller knows it without counting them.
+    """
+    if count is None:
+        count = queryset.count()
     pages = max(1, math.ceil(count / page_size))
     offset = (page - 1) * page_size
     rows = list(queryset.values(*_LIST_FIELDS)[offset : offset + page_size]) if offset < count else []

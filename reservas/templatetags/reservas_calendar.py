@@ -11,7 +11,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
 
+from replication import StateCache
 from reservas import feeds, params, selectors
 from reservas.forms import ReservaForm
 from salas.models import Sala
@@ -23,14 +27,8 @@ register = template.Library()
 def sala_semana(context: template.Context, sala: Sala) -> dict[str, Any]:
     request = context["request"]
     monday = _week_param(request.GET.get("semana"))
-    reservas = selectors.reservas_de_sala(
-        sala=sala, desde=params.local_midnight(monday), hasta=params.local_midnight(monday + timedelta(7))
-    )
-    days = []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
-        start, end = params.local_midnight(day), params.local_midnight(day + timedelta(days=1))
-        days.append({"date": day, "reservas": [r for r in reservas if r.inicio < end and r.fin > start]})
+    semana = selectors.sala_semana(sala=sala, monday=monday)
+    ocultas = selectors.sala_semana_ocultas(sala=sala, semana=semana, viewer=request.user)
     form = context.get("reserva_form")
     if form is None:
         initial = {
@@ -39,18 +37,31 @@ def sala_semana(context: template.Context, sala: Sala) -> dict[str, Any]:
         form = ReservaForm(initial={"asistentes": 1, **initial})
     return {
         "sala": sala,
-        # Bookings shown as "Ocupado", without title or booker, to this viewer.
-        "ocultas": {
-            r.pk for r in reservas if not selectors.reserva_shows_details(viewer=request.user, reserva=r)
-        },
-        "days": days,
-        "semana": monday,
-        "semana_anterior": monday - timedelta(days=7),
-        "semana_siguiente": monday + timedelta(days=7),
+        "calendario": _calendar(sala, monday, semana, ocultas),
         "reserva_form": form,
         "conflictos": context.get("conflictos") or [],
         "feed_url": feeds.feed_url(request, request.user, sala=sala),
     }
+
+
+# The week's section as HTML: the same for every viewer who sees the same bookings as
+# "Ocupado", in one language. ~340 bookings cost ~20 ms of template rendering.
+_calendars: StateCache[str] = StateCache("reservas-room-calendar")
+
+
+def _calendar(sala: Sala, monday: date, semana: selectors.Semana, ocultas: set[int]) -> str:
+    key = (sala.pk, monday, get_language(), timezone.get_current_timezone_name(), tuple(sorted(ocultas)))
+    context = {
+        "days": semana.dias,
+        # Bookings shown as "Ocupado", without title or booker, to this viewer.
+        "ocultas": ocultas,
+        "semana": monday,
+        "semana_anterior": monday - timedelta(days=7),
+        "semana_siguiente": monday + timedelta(days=7),
+    }
+    return _calendars.get_or_compute(
+        key, lambda: render_to_string("reservas/semana_calendario.html", context)
+    )
 
 
 def _week_param(raw: str | None) -> date:

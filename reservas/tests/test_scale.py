@@ -99,11 +99,14 @@ def test_my_bookings_start_at_now_both_ways(loaded):
 @pytest.mark.django_db
 def test_a_busy_rooms_week_and_future_bookings_are_ranges(loaded):
     busy, monday = loaded["busy"], timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    _assert_bounded(
-        _analysed(
-            lambda: selectors.reservas_de_sala(sala=busy, desde=monday, hasta=monday + timedelta(days=7))
+    week = _analysed(
+        lambda: selectors.reservas_de_sala_dicts(
+            sala=busy, desde=monday, hasta=monday + timedelta(days=7), viewer=None
         )
     )
+    _assert_bounded(week)
+    # The room page's calendar reads the same range (its local week).
+    _assert_bounded(_analysed(lambda: selectors.sala_semana(sala=busy, monday=monday.date())))
     # The room-delete guard counts the future: bounded by the booking horizon, not by history.
     _assert_bounded(_analysed(lambda: selectors.sala_future_bookings(sala_id=busy.pk)), limit=10_000)
 
