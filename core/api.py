@@ -64,9 +64,10 @@ CONDITIONAL_GET: dict[str, Any] = {
             "description": "An ETag this route answered: 304 while the body is still the same.",
         }
     ],
+    # Keyed like ninja's own responses (ints), so the two merge instead of both being written.
     "responses": {
-        "200": {"headers": _ETAG},
-        "304": {"description": "Not Modified: the client's copy is current.", "headers": _ETAG},
+        200: {"headers": _ETAG},
+        304: {"description": "Not Modified: the client's copy is current.", "headers": _ETAG},
     },
 }
 CONTRACT_ERROR = "contract"
