@@ -8,7 +8,7 @@ from accounts.models import User
 
 
 class AuthenticatedHttpRequest(HttpRequest):
-    """A request that `login_required` or `api_view` let through: its user is signed in.
+    """A request that `login_required` or the API's `signed_in` auth (core/api.py) let through: its user is signed in.
 
     For annotations only (Django builds plain HttpRequests): it tells the type
     checker what the decorator guarantees.

@@ -1,6 +1,7 @@
-"""Accounts' JSON shapes (accounts/views.py builds them), as typed schemas for the OpenAPI description."""
+"""Accounts' JSON shapes: what the API takes (validated by ninja) and answers (accounts/api.py builds it)."""
 
 from ninja import Field, Schema
+from pydantic import BaseModel, StrictStr
 
 
 class UserOut(Schema):
@@ -17,18 +18,18 @@ class CsrfOut(Schema):
     csrfToken: str  # camelCase: the JSON key clients read
 
 
-class RegisterIn(Schema):
-    username: str = Field(max_length=150)
-    email: str = Field(max_length=254)
-    password: str
+class RegisterIn(BaseModel):
+    username: StrictStr = Field(min_length=1, json_schema_extra={"maxLength": 150})
+    email: StrictStr = Field(min_length=1, json_schema_extra={"maxLength": 254})
+    password: StrictStr = Field(min_length=1)
 
 
-class PasswordIn(Schema):
-    old_password: str
-    new_password: str
+class PasswordIn(BaseModel):
+    old_password: StrictStr = Field(min_length=1)
+    new_password: StrictStr = Field(min_length=1)
 
 
-class LoginIn(Schema):
-    username: str | None = Field(None, description="Username or email address.", max_length=254)
-    email: str | None = Field(None, description="Instead of `username`.", max_length=254)
-    password: str
+class LoginIn(BaseModel):
+    username: StrictStr | None = Field(None, description="Username or email address.", max_length=254)
+    email: StrictStr | None = Field(None, description="Instead of `username`.", max_length=254)
+    password: StrictStr = Field(min_length=1)

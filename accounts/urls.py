@@ -21,10 +21,4 @@ urlpatterns = [
         views.PasswordResetCompletePageView.as_view(),
         name="password_reset_complete",
     ),
-    path("auth/csrf", views.csrf_api, name="api-csrf"),
-    path("auth/register", views.register_api, name="api-register"),
-    path("auth/login", views.login_api, name="api-login"),
-    path("auth/logout", views.logout_api, name="api-logout"),
-    path("auth/password", views.password_api, name="api-password"),
-    path("auth/me", views.me_api, name="api-me"),
 ]

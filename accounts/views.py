@@ -1,43 +1,27 @@
-"""Sign-up, sign-in and sign-out: pages and their JSON twins."""
+"""Sign-up, sign-in and sign-out pages (their JSON twins: accounts/api.py), and the lockout answer."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import LoginForm, PasswordChangeForm, RegisterForm, SetPasswordForm
-from accounts.http import AuthenticatedHttpRequest
 from accounts.mail import MailUnavailable, mail_server_check
-from accounts.models import User
-from accounts.services import user_create, user_password_change
-from accounts.signals import me_fields
-from core.http import (
-    InvalidInput,
-    api_view,
-    json_error,
-    json_response,
-    parse_json_object,
-)
+from accounts.services import user_create
 from core.views import error_response
 
 logger = logging.getLogger(__name__)
-
-
-def user_to_dict(user: User) -> dict:
-    return {"id": user.pk, "username": user.username, "email": user.email}
 
 
 # --- Pages ------------------------------------------------------------------------
@@ -127,83 +111,6 @@ class PasswordResetConfirmPageView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompletePageView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
-
-
-# --- JSON ---------------------------------------------------------------------------
-
-
-@api_view(["GET"], login_required=False)
-@ensure_csrf_cookie
-def csrf_api(request: HttpRequest) -> HttpResponse:
-    """Hand a JSON client the CSRF cookie it must echo in X-CSRFToken."""
-    from django.middleware.csrf import get_token
-
-    return json_response({"csrfToken": get_token(request)})
-
-
-@api_view(["POST"], login_required=False)
-def register_api(request: HttpRequest) -> HttpResponse:
-    data = parse_json_object(request)
-    fields = _required_strings(data, ("username", "email", "password"))
-    user = user_create(username=fields["username"], email=fields["email"], password=fields["password"])
-    login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-    return json_response(user_to_dict(user), status=201)
-
-
-@api_view(["POST"], login_required=False)
-def login_api(request: HttpRequest) -> HttpResponse:
-    data = parse_json_object(request)
-    identifier = data.get("username") if data.get("username") is not None else data.get("email")
-    body = {"username": identifier, "password": data.get("password")}
-    fields = _required_strings(body, ("username", "password"))
-    if len(fields["username"]) > 254:
-        raise InvalidInput({"username": [_("Como máximo 254 caracteres.")]})
-    user = authenticate(request, username=fields["username"], password=fields["password"])
-    if user is None:
-        return json_error(401, _("Usuario, correo o contraseña incorrectos."))
-    login(request, user)
-    return json_response(user_to_dict(user))
-
-
-@api_view(["POST"], login_required=False)
-def logout_api(request: HttpRequest) -> HttpResponse:
-    logout(request)
-    return json_response({"detail": _("Sesión cerrada.")})
-
-
-@api_view(["POST"])
-def password_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Change the password: `old_password`, `new_password`. This session stays, the others end."""
-    data = parse_json_object(request)
-    fields = _required_strings(data, ("old_password", "new_password"))
-    user_password_change(
-        user=request.user, old_password=fields["old_password"], new_password=fields["new_password"]
-    )
-    update_session_auth_hash(request, request.user)
-    return json_response({"detail": _("Contraseña cambiada.")})
-
-
-@api_view(["GET"])
-def me_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    body = user_to_dict(request.user)
-    # Fields other apps add (reservas: the calendar feed's URL, so that an API client can find it).
-    for _receiver, fields in me_fields.send(sender=User, request=request, user=request.user):
-        # django-stubs types a receiver's answer as str | None; these are dicts (accounts/signals.py).
-        body |= cast("dict[str, Any]", fields)
-    return json_response(body)
-
-
-def _required_strings(data: dict, names: tuple[str, ...]) -> dict[str, str]:
-    errors: dict[str, list[str]] = {}
-    for name in names:
-        value = data.get(name)
-        if value is None or value == "":
-            errors[name] = [_("Este campo es obligatorio.")]
-        elif not isinstance(value, str):
-            errors[name] = [_("Debe ser un texto.")]
-    if errors:
-        raise InvalidInput(errors)
-    return {name: data[name] for name in names}
 
 
 def lockout(

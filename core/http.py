@@ -3,7 +3,9 @@
 Every error leaves in one shape, `{"error": "...", "fields": {...}}`, so that a
 client can handle a 400 from the rooms API and a 401 from the auth API alike.
 json_error builds each one (core/views.error_response too, for a client that
-wants JSON); bad input raises InvalidInput, other refusals ApiError.
+wants JSON); bad input raises InvalidInput, other refusals ApiError, and
+exception_response maps what a handler raises (core/api.py installs it in the
+API).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import functools
 import hashlib
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -155,46 +157,36 @@ def _conflict_message(error: ValidationError) -> str:
     return error.messages[0]
 
 
-def api_view(
-    methods: Iterable[str], *, login_required: bool = True
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Turn a function into a JSON endpoint with the project's error contract.
+def exception_response(exc: Exception) -> HttpResponse | None:
+    """The contract's answer to an exception a JSON endpoint raised, or None for one it does not map.
 
-    401 for anonymous users (never a redirect to a login page), 405 for other
-    methods, 400/409 from ValidationError (409 when the database or the
-    validation found a duplicate), 403 and 404 from Django's own exceptions.
+    ApiError as it says; ValidationError 400, or 409 when the database or the
+    validation found a duplicate or other rows refuse the change; 403 and 404
+    from Django's own exceptions. Anything else (a database outage) is left to
+    the middleware (core.middleware.DatabaseUnavailableMiddleware answers 503).
     """
-    allowed = {method.upper() for method in methods}
+    if isinstance(exc, ApiError):
+        return json_error(exc.status, exc.message, exc.fields)
+    if isinstance(exc, ValidationError):
+        fields = validation_error_fields(exc)
+        if _has_code(exc, "unique"):
+            return json_error(409, _("Ya existe un registro con esos datos."), fields)
+        if is_conflict(exc):
+            # A rule that other rows decide (a room with future bookings).
+            return json_error(409, _conflict_message(exc), fields)
+        return json_error(400, InvalidInput.message_text(), fields)
+    if isinstance(exc, PermissionDenied):
+        return json_error(403)
+    if isinstance(exc, Http404):
+        return json_error(404)
+    return None
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in allowed:
-                response = json_error(405)
-                response["Allow"] = ", ".join(sorted(allowed))
-                return response
-            if login_required and not request.user.is_authenticated:
-                return json_error(401)
-            try:
-                return view(request, *args, **kwargs)
-            except ApiError as exc:
-                return json_error(exc.status, exc.message, exc.fields)
-            except ValidationError as exc:
-                fields = validation_error_fields(exc)
-                if _has_code(exc, "unique"):
-                    return json_error(409, _("Ya existe un registro con esos datos."), fields)
-                if is_conflict(exc):
-                    # A rule that other rows decide (a room with future bookings).
-                    return json_error(409, _conflict_message(exc), fields)
-                return json_error(400, InvalidInput.message_text(), fields)
-            except PermissionDenied:
-                return json_error(403)
-            except Http404:
-                return json_error(404)
 
-        return wrapper
-
-    return decorator
+def method_not_allowed(allowed: Iterable[str]) -> HttpResponse:
+    """405 in the contract's shape, naming the methods the path takes."""
+    response = json_error(405)
+    response["Allow"] = ", ".join(sorted(allowed))
+    return response
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -3,7 +3,7 @@
 Anyone may ask whether the service is up (status and node); the detail (server
 ids, GTID positions, failover history, error numbers) helps an attacker map the
 cluster, so only staff and the monitoring networks (MONITORING_NETWORKS, by
-default this machine's 127.0.0.1 and ::1) see it.
+default this machine's 127.0.0.1 and ::1) see it. replication/api.py routes it.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ import re
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from core.http import address_in, api_view, client_ip, json_response
+from core.http import address_in, client_ip, json_response
 from replication import ha_status, health
 from replication.health import PRIMARY
 
 
-@api_view(["GET"], login_required=False)
 def status(request: HttpRequest) -> HttpResponse:
     route = getattr(request, "read_route", None)
     reads_from = "primary" if route is None or route.alias == PRIMARY else "replica"

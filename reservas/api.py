@@ -1,60 +1,65 @@
-"""The bookings JSON API: same conventions as the rooms API (core.http)."""
+"""The bookings JSON API (its Router; salas_project/api.py mounts it): thin handlers, same contract as the rooms'."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja import Query, Router
 
 from accounts.http import AuthenticatedHttpRequest
-from core.http import InvalidInput, api_view, json_error, json_response, parse_json_object
+from core.api import ERRORS, signed_in
+from core.http import InvalidInput, json_error, json_response
 from reservas import feeds, params, selectors, services
 from reservas.models import Reserva
 from reservas.recurrence import repeticion_from_data
-from salas.api import sala_list_params
+from reservas.schemas import (
+    CancelQuery,
+    ConflictOut,
+    DisponiblesQuery,
+    FeedQuery,
+    IcalOut,
+    MiasQuery,
+    ReservaIn,
+    ReservaOut,
+    ReservasOut,
+    ReservasPageOut,
+    SerieOut,
+    WindowQuery,
+)
+from salas.schemas import SalaPageOut
 from salas.selectors import sala_get
 
-CREATE_FIELDS = ("sala", "titulo", "inicio", "fin", "asistentes")
-OPTIONAL_FIELDS = ("repeticion", "omitir_conflictos", "privada")
+router = Router(auth=signed_in, tags=["reservas"])
 
 
-@api_view(["POST"])
-def reserva_create_api(request: HttpRequest) -> HttpResponse:
-    data = parse_json_object(request)
-    missing = {name: [_("Este campo es obligatorio.")] for name in CREATE_FIELDS if data.get(name) is None}
-    unknown = {
-        name: [_("Campo desconocido.")] for name in data if name not in (*CREATE_FIELDS, *OPTIONAL_FIELDS)
-    }
-    if missing or unknown:
-        raise InvalidInput({**missing, **unknown})
-    if not isinstance(data["sala"], str):
-        raise InvalidInput({"sala": [_("El código de la sala, como texto.")]})
-    omitir = data.get("omitir_conflictos", False)
-    if not isinstance(omitir, bool):
-        raise InvalidInput({"omitir_conflictos": [_("Debe ser true o false.")]})
-    inicio, fin = _times(data)
-    sala = sala_get(codigo=data["sala"])
-    common = {
+@router.post(
+    "/reserva/create",
+    response={201: ReservaOut | SerieOut, **ERRORS, 409: ConflictOut},
+    summary="Book a room (once, or a series with `repeticion`)",
+)
+def reserva_create(request: AuthenticatedHttpRequest, payload: ReservaIn) -> HttpResponse:
+    repeticion = repeticion_from_data(payload.repeticion) if payload.repeticion is not None else None
+    common: dict[str, Any] = {
         "usuario": request.user,
-        "sala": sala,
-        "titulo": data["titulo"],
-        "inicio": inicio,
-        "fin": fin,
-        "asistentes": data["asistentes"],
-        "privada": data.get("privada", False),
+        "sala": sala_get(codigo=payload.sala),
+        "titulo": payload.titulo,
+        "inicio": payload.inicio,
+        "fin": payload.fin,
+        "asistentes": payload.asistentes,
+        "privada": payload.privada,
     }
     try:
-        if data.get("repeticion") is None:
+        if repeticion is None:
             reserva = services.reserva_create(**common)
             return json_response(selectors.reserva_to_dict(reserva, viewer=request.user), status=201)
         resultado = services.reserva_series_create(
-            **common, repeticion=repeticion_from_data(data["repeticion"]), omitir_conflictos=omitir
+            **common, repeticion=repeticion, omitir_conflictos=payload.omitir_conflictos
         )
     except services.ReservaConflicto as exc:
-        return conflict_response(exc, serie=data.get("repeticion") is not None)
+        return conflict_response(exc, serie=repeticion is not None)
     body = {
         "creadas": [selectors.reserva_to_dict(r, viewer=request.user) for r in resultado.creadas],
         "omitidas": [conflicto_to_dict(c) for c in resultado.omitidas],
@@ -62,45 +67,29 @@ def reserva_create_api(request: HttpRequest) -> HttpResponse:
     return json_response(body, status=201)
 
 
-@api_view(["GET", "DELETE"])
-def reserva_detail_api(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    reserva = selectors.reserva_get(pk=pk)
-    if request.method == "GET":
-        return json_response(selectors.reserva_to_dict(reserva, viewer=request.user))
-    serie = request.GET.get("serie", "0")
-    if serie not in {"0", "1"}:
-        raise InvalidInput({"serie": [_("Debe ser 0 o 1.")]})
-    services.reserva_cancel(reserva=reserva, actor=request.user, serie=serie == "1")
-    return HttpResponse(status=204)
-
-
-@api_view(["GET"])
-def reserva_mias_api(request: AuthenticatedHttpRequest) -> HttpResponse:
+@router.get("/reserva/mias", response={200: ReservasPageOut, **ERRORS}, summary="My bookings")
+def reserva_mias(request: AuthenticatedHttpRequest, window: Query[MiasQuery]) -> HttpResponse:
     """The caller's bookings: from now on in time order, or with pasadas=1 the ended ones newest first.
 
     A page of page_size (default 100); `next` is the URL of the following page
     (null on the last), `next_cursor` the same position for building one.
     """
-    query = request.GET
-    pasadas = query.get("pasadas", "0")
-    if pasadas not in {"0", "1"}:
-        raise InvalidInput({"pasadas": [_("Debe ser 0 o 1.")]})
-    limit, after = params.page_size(query), params.parse_cursor(query)
-    if pasadas == "1":
-        if query.get("desde") or query.get("hasta"):
+    after = params.parse_cursor({"cursor": window.cursor})
+    if window.pasadas == "1":
+        if window.desde or window.hasta:
             raise InvalidInput({"pasadas": [_("No se combina con «desde» ni «hasta».")]})
         page = selectors.reservas_pasadas_de_usuario(
-            usuario=request.user, hasta=timezone.now(), after=after, limit=limit
+            usuario=request.user, hasta=timezone.now(), after=after, limit=window.page_size
         )
     else:
-        desde, hasta = params.window(query, default_days=None)
+        desde, hasta = params.window(window.model_dump(), default_days=None)
         page = selectors.reservas_de_usuario(
-            usuario=request.user, desde=desde, hasta=hasta, after=after, limit=limit
+            usuario=request.user, desde=desde, hasta=hasta, after=after, limit=window.page_size
         )
     next_cursor = params.cursor_text(page.next) if page.next else None
     next_url = None
     if next_cursor:
-        following = query.copy()
+        following = request.GET.copy()
         following["cursor"] = next_cursor
         next_url = f"{request.path}?{following.urlencode()}"
     body = {
@@ -111,31 +100,47 @@ def reserva_mias_api(request: AuthenticatedHttpRequest) -> HttpResponse:
     return json_response(body)
 
 
-@api_view(["GET"])
-def sala_reservas_api(request: HttpRequest, codigo: str) -> HttpResponse:
-    desde, hasta = params.window(request.GET)
-    sala = sala_get(codigo=codigo)
-    reservas = selectors.reservas_de_sala_dicts(sala=sala, desde=desde, hasta=hasta, viewer=request.user)
-    return json_response({"reservas": reservas})
+@router.get("/reserva/ical", response={200: IcalOut, **ERRORS}, summary="My calendar feed's URL")
+def reserva_ical(request: AuthenticatedHttpRequest, room: Query[FeedQuery]) -> HttpResponse:
+    return _feed_url(request, room)
 
 
-@api_view(["GET"])
-def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
-    missing = {
-        name: [_("Este campo es obligatorio.")] for name in ("inicio", "fin") if not request.GET.get(name)
-    }
-    if missing:
-        raise InvalidInput(missing)
-    inicio = params.parse_datetime("inicio", request.GET["inicio"])
-    fin = params.parse_datetime("fin", request.GET["fin"])
-    params.search_window(inicio, fin)
-    listing = sala_list_params(request.GET)
+@router.post("/reserva/ical", response={200: IcalOut, **ERRORS}, summary="Renew my feed links")
+def reserva_ical_rotate(request: AuthenticatedHttpRequest, room: Query[FeedQuery]) -> HttpResponse:
+    feeds.feed_rotate(user=request.user)
+    return _feed_url(request, room)
+
+
+def _feed_url(request: AuthenticatedHttpRequest, room: FeedQuery) -> HttpResponse:
+    """The feed URL: your bookings, or with ?sala=<code> that room's."""
+    sala = sala_get(codigo=room.sala) if room.sala else None
+    return json_response({"ical": feeds.feed_url(request, request.user, sala=sala)})
+
+
+@router.get("/reserva/{int:pk}", response={200: ReservaOut, **ERRORS}, summary="A booking")
+def reserva_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    reserva = selectors.reserva_get(pk=pk)
+    return json_response(selectors.reserva_to_dict(reserva, viewer=request.user))
+
+
+@router.delete(
+    "/reserva/{int:pk}", response={204: None, **ERRORS}, summary="Cancel a booking (or its series)"
+)
+def reserva_cancel(request: AuthenticatedHttpRequest, pk: int, options: Query[CancelQuery]) -> HttpResponse:
+    reserva = selectors.reserva_get(pk=pk)
+    services.reserva_cancel(reserva=reserva, actor=request.user, serie=options.serie == "1")
+    return HttpResponse(status=204)
+
+
+@router.get("/sala/disponibles", response={200: SalaPageOut, **ERRORS}, summary="Free rooms")
+def salas_disponibles(request: HttpRequest, filters: Query[DisponiblesQuery]) -> HttpResponse:
+    params.search_window(filters.inicio, filters.fin)
     sala_page = selectors.salas_disponibles(
-        inicio=inicio,
-        fin=fin,
-        min_capacidad=listing.min_capacidad,
-        page=listing.page,
-        page_size=listing.page_size,
+        inicio=filters.inicio,
+        fin=filters.fin,
+        min_capacidad=filters.min_capacidad,
+        page=filters.page,
+        page_size=filters.page_size,
     )
     body = {
         "salas": sala_page.items,
@@ -146,14 +151,14 @@ def salas_disponibles_api(request: HttpRequest) -> HttpResponse:
     return json_response(body)
 
 
-@api_view(["GET", "POST"])
-def ical_url_api(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The feed URL: your bookings, or with ?sala=<code> that room's. POST rotates them all first."""
-    if request.method == "POST":
-        feeds.feed_rotate(user=request.user)
-    codigo = request.GET.get("sala")
-    sala = sala_get(codigo=codigo) if codigo else None
-    return json_response({"ical": feeds.feed_url(request, request.user, sala=sala)})
+@router.get(
+    "/sala/codigo/{codigo}/reservas", response={200: ReservasOut, **ERRORS}, summary="A room's bookings"
+)
+def sala_reservas(request: HttpRequest, codigo: str, window: Query[WindowQuery]) -> HttpResponse:
+    desde, hasta = params.window(window.model_dump())
+    sala = sala_get(codigo=codigo)
+    reservas = selectors.reservas_de_sala_dicts(sala=sala, desde=desde, hasta=hasta, viewer=request.user)
+    return json_response({"reservas": reservas})
 
 
 def conflict_response(exc: services.ReservaConflicto, *, serie: bool) -> HttpResponse:
@@ -173,21 +178,6 @@ def conflicto_to_dict(conflicto: services.Conflicto) -> dict[str, Any]:
         "fin": timezone.localtime(end),
         "conflictos": [selectors.slot_to_dict(r) for r in conflicto.reservas],
     }
-
-
-def _times(data: dict[str, Any]) -> tuple[Any, Any]:
-    errors: dict[str, list[str]] = {}
-    values = []
-    for name in ("inicio", "fin"):
-        try:
-            values.append(params.parse_datetime(name, data[name]))
-        except ValidationError as exc:
-            errors.update(
-                {field: [m for e in es for m in e.messages] for field, es in exc.error_dict.items()}
-            )
-    if errors:
-        raise InvalidInput(errors)
-    return values[0], values[1]
 
 
 def _unique(reservas: list[Reserva]) -> list[Reserva]:

@@ -21,7 +21,7 @@ MIN_YEAR, MAX_YEAR = 1970, 2999
 # longer than any booking may last answers no booking question, and reading the
 # window's bookings is what the search costs.
 MAX_SEARCH_HOURS = 24
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 500
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 500  # GET /reserva/mias (reservas/schemas.py)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -107,19 +107,6 @@ def search_window(inicio: datetime, fin: datetime) -> None:
                 )
             }
         )
-
-
-def page_size(query: Any) -> int:
-    raw = query.get("page_size") or str(DEFAULT_PAGE_SIZE)
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise ValidationError(
-            {
-                "page_size": ValidationError(
-                    _("Un número entero entre 1 y %(max)d.") % {"max": MAX_PAGE_SIZE}, code="invalid"
-                )
-            }
-        )
-    return int(raw)
 
 
 def cursor_text(cursor: Cursor) -> str:

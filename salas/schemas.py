@@ -1,13 +1,23 @@
-"""Rooms' JSON shapes (salas/selectors.py builds them), as typed schemas for the OpenAPI description."""
+"""Rooms' JSON shapes: what the API takes (validated by ninja) and answers (salas/selectors.py builds it).
+
+The inputs check types and presence; the rules the model owns (the code's pattern, the
+capacity's range, the name's length) are described here from the model's constants and
+checked by the services, so their messages are the model's own.
+"""
 
 from datetime import datetime
 
 from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic.json_schema import JsonDict
 
 from salas.models import CAPACIDAD_MAX, CAPACIDAD_MIN
-from salas.selectors import MAX_PAGE_SIZE
+from salas.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 CODIGO_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
+# Past this no page or filter can match; numbers must still fit the database's integers.
+MAX_PAGE = 1_000_000
+_CAPACIDAD: JsonDict = {"minimum": CAPACIDAD_MIN, "maximum": CAPACIDAD_MAX}
 
 
 class OwnerOut(Schema):
@@ -31,23 +41,34 @@ class SalaPageOut(Schema):
     pages: int
 
 
-class SalaIn(Schema):
-    nombre: str = Field(min_length=1, max_length=100)
-    codigo: str = Field(pattern=CODIGO_PATTERN, description="Compared case-insensitively; unique.")
-    capacidad: int = Field(ge=CAPACIDAD_MIN, le=CAPACIDAD_MAX)
+class SalaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nombre: StrictStr = Field(json_schema_extra={"minLength": 1, "maxLength": 100})
+    codigo: StrictStr = Field(
+        description="Compared case-insensitively; unique.", json_schema_extra={"pattern": CODIGO_PATTERN}
+    )
+    capacidad: StrictInt = Field(json_schema_extra=_CAPACIDAD)
 
 
-class SalaPatchIn(Schema):
-    """Any of the fields, at least one."""
+class SalaPatchIn(BaseModel):
+    """Any of the fields, at least one; re-assigning the owner is an admin task, not an API one."""
 
-    nombre: str | None = Field(None, min_length=1, max_length=100)
-    codigo: str | None = Field(None, pattern=CODIGO_PATTERN)
-    capacidad: int | None = Field(None, ge=CAPACIDAD_MIN, le=CAPACIDAD_MAX)
-    privada: bool | None = Field(None, description="Its bookings show as «Ocupado» to others.")
+    model_config = ConfigDict(extra="forbid")
+
+    nombre: StrictStr | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": 100})
+    codigo: StrictStr | None = Field(None, json_schema_extra={"pattern": CODIGO_PATTERN})
+    capacidad: StrictInt | None = Field(None, json_schema_extra=_CAPACIDAD)
+    privada: StrictBool | None = Field(None, description="Its bookings show as «Ocupado» to others.")
 
 
-class SalaListQuery(Schema):
+class PageQuery(BaseModel):
+    """A page of rooms, those of at least `min_capacidad` places (bookings' free rooms use it too)."""
+
+    min_capacidad: int | None = Field(None, ge=0, le=MAX_PAGE)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class SalaListQuery(PageQuery):
     q: str | None = Field(None, max_length=100, description="Matches name or code.")
-    min_capacidad: int | None = Field(None, ge=0)
-    page: int = Field(1, ge=1)
-    page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)

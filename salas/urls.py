@@ -1,6 +1,6 @@
 from django.urls import path
 
-from salas import api, views
+from salas import views
 
 app_name = "salas"
 
@@ -10,7 +10,4 @@ urlpatterns = [
     path("salas/<str:codigo>/", views.sala_detail, name="detail"),
     path("salas/<str:codigo>/editar/", views.sala_edit, name="edit"),
     path("salas/<str:codigo>/eliminar/", views.sala_delete, name="delete"),
-    path("sala/create", api.sala_create_api, name="api-create"),
-    path("sala/all", api.sala_list_api, name="api-list"),
-    path("sala/codigo/<str:codigo>", api.sala_detail_api, name="api-detail"),
 ]

@@ -2,10 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
-from ninja.openapi.urls import get_openapi_urls
 
 from core.metrics import metrics
-from replication.views import status
 from salas_project.api import api
 
 admin.site.site_header = _("Salas — administración")
@@ -14,12 +12,12 @@ admin.site.site_title = "Salas"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="salas:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
-    path("api/status", status, name="status"),
     path("metrics", metrics, name="metrics"),
-    # GET /api/openapi.json and /api/docs (salas_project/api.py); the routes themselves come below.
-    path("", include((get_openapi_urls(api), "api"), namespace=api.urls_namespace)),
+    # The JSON API, every route of it, and GET /api/openapi.json, /api/docs (salas_project/api.py).
+    path("", api.urls),
     # set_language: the switcher on every page posts here (no script: the CSP forbids inline ones).
     path("i18n/", include("django.conf.urls.i18n")),
+    # The pages (HTML).
     path("", include("accounts.urls")),
     path("", include("salas.urls")),
     path("", include("reservas.urls")),

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.http import HttpResponse
+from django.utils import translation
 
 from conftest import PASSWORD
-from core.http import ApiError, InvalidInput, api_view, json_error
+from core.http import ApiError, InvalidInput, exception_response, json_error, method_not_allowed
 from core.middleware import DatabaseUnavailableMiddleware
 from core.views import error_response
 
@@ -22,16 +23,22 @@ def _body(response: HttpResponse) -> dict:
     return json.loads(response.content)
 
 
-def _view(exc: Exception):
-    @api_view(["POST"], login_required=False)
-    def view(request):
-        raise exc
+@pytest.fixture(autouse=True)
+def _spanish():
+    # Outside a request nothing activates a language; the messages are checked in the default one.
+    with translation.override("es"):
+        yield
 
-    return view
+
+def _answer(exc: Exception) -> HttpResponse:
+    # What the API (core/api.py) answers when a handler raises `exc`.
+    response = exception_response(exc)
+    assert response is not None
+    return response
 
 
-def test_bad_input_is_400_datos_no_validos_with_the_fields(rf):
-    response = _view(InvalidInput({"capacidad": ["Debe ser un número entero."]}))(rf.post("/x"))
+def test_bad_input_is_400_datos_no_validos_with_the_fields():
+    response = _answer(InvalidInput({"capacidad": ["Debe ser un número entero."]}))
     assert response.status_code == 400
     assert _body(response) == {
         "error": "Datos no válidos.",
@@ -39,20 +46,22 @@ def test_bad_input_is_400_datos_no_validos_with_the_fields(rf):
     }
 
 
-def test_a_validation_error_without_a_code_answers_like_bad_input(rf):
-    response = _view(ValidationError({"nombre": ["Debe ser un texto."]}))(rf.post("/x"))
+def test_a_validation_error_without_a_code_answers_like_bad_input():
+    response = _answer(ValidationError({"nombre": ["Debe ser un texto."]}))
     assert response.status_code == 400
     assert _body(response) == {"error": "Datos no válidos.", "fields": {"nombre": ["Debe ser un texto."]}}
 
 
-@pytest.mark.parametrize(
-    ("method", "status", "message"),
-    [("GET", 405, "Método no permitido."), ("POST", 418, "Soy una tetera.")],
-)
-def test_other_refusals_keep_the_shape(rf, method, status, message):
-    view = _view(ApiError(418, "Soy una tetera."))
-    response = view(rf.generic(method, "/x"))
-    assert (response.status_code, _body(response)) == (status, {"error": message, "fields": {}})
+def test_other_refusals_keep_the_shape():
+    response = _answer(ApiError(418, "Soy una tetera."))
+    assert (response.status_code, _body(response)) == (418, {"error": "Soy una tetera.", "fields": {}})
+    response = method_not_allowed(["POST", "GET"])
+    assert (response.status_code, _body(response)) == (405, {"error": "Método no permitido.", "fields": {}})
+    assert response["Allow"] == "GET, POST"
+
+
+def test_an_outage_is_left_to_the_middleware():
+    assert exception_response(OperationalError(2002, "refused")) is None
 
 
 def test_a_409_carries_its_conflicts_after_the_two_keys():
