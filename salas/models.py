@@ -1,3 +1,6 @@
+import re
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -6,6 +9,23 @@ from django.utils.translation import gettext_lazy as _
 CODIGO_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
 CAPACIDAD_MIN = 1
 CAPACIDAD_MAX = 10_000
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def capacidad_from_text(value: Any) -> Any:
+    """A capacity sent as text of ASCII digits ("12", " 012 ") as its int; any other value unchanged.
+
+    Clients (HTML forms, and JSON clients since the first version) may send the number
+    as a string. Past 18 digits the number is out of range anyway: int() of thousands
+    of digits would cost time (and fail past 4300).
+    """
+    if not isinstance(value, str):
+        return value
+    digits = value.strip()
+    if not _ASCII_DIGITS.fullmatch(digits):
+        return value
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 class Sala(models.Model):

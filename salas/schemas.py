@@ -6,18 +6,21 @@ checked by the services, so their messages are the model's own.
 """
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, StrictInt, StrictStr
 from pydantic.json_schema import JsonDict
 
-from salas.models import CAPACIDAD_MAX, CAPACIDAD_MIN
+from salas.models import CAPACIDAD_MAX, CAPACIDAD_MIN, capacidad_from_text
 from salas.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 CODIGO_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
 # Past this no page or filter can match; numbers must still fit the database's integers.
 MAX_PAGE = 1_000_000
 _CAPACIDAD: JsonDict = {"minimum": CAPACIDAD_MIN, "maximum": CAPACIDAD_MAX}
+# An int (never a bool), or its digits as text, as the API has always taken it.
+Capacidad = Annotated[StrictInt, BeforeValidator(capacidad_from_text)]
 
 
 class OwnerOut(Schema):
@@ -48,7 +51,7 @@ class SalaIn(BaseModel):
     codigo: StrictStr = Field(
         description="Compared case-insensitively; unique.", json_schema_extra={"pattern": CODIGO_PATTERN}
     )
-    capacidad: StrictInt = Field(json_schema_extra=_CAPACIDAD)
+    capacidad: Capacidad = Field(json_schema_extra=_CAPACIDAD)
 
 
 class SalaPatchIn(BaseModel):
@@ -58,7 +61,7 @@ class SalaPatchIn(BaseModel):
 
     nombre: StrictStr | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": 100})
     codigo: StrictStr | None = Field(None, json_schema_extra={"pattern": CODIGO_PATTERN})
-    capacidad: StrictInt | None = Field(None, json_schema_extra=_CAPACIDAD)
+    capacidad: Capacidad | None = Field(None, json_schema_extra=_CAPACIDAD)
     privada: StrictBool | None = Field(None, description="Its bookings show as «Ocupado» to others.")
 
 

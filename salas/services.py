@@ -7,7 +7,6 @@ replica; the database constraints settle whatever races past them.
 
 from __future__ import annotations
 
-import re
 from contextlib import nullcontext
 from typing import Any
 
@@ -19,11 +18,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from replication import primary_atomic, primary_connection
-from salas.models import Sala
+from salas.models import Sala, capacidad_from_text
 from salas.signals import sala_capacity_changing, sala_deleting
 
 EDITABLE_FIELDS = ("nombre", "codigo", "capacidad", "privada")
-_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def sala_can_manage(*, user: User, sala: Sala) -> bool:
@@ -136,15 +134,9 @@ def _normalise(sala: Sala) -> None:
     else:
         errors["codigo"] = [ValidationError(_("Debe ser un texto."), code="invalid")]
     # bool is an int in Python; a capacity of `true` is a client bug, not 1.
+    sala.capacidad = capacidad_from_text(sala.capacidad)
     if isinstance(sala.capacidad, bool) or not isinstance(sala.capacidad, int):
-        digits = sala.capacidad.strip() if isinstance(sala.capacidad, str) else ""
-        if _ASCII_DIGITS.fullmatch(digits):
-            digits = digits.lstrip("0") or "0"
-            # Past 18 digits the number is out of range anyway; int() of
-            # thousands of digits would cost time (and fail past 4300).
-            sala.capacidad = int(digits) if len(digits) <= 18 else 10**18
-        else:
-            errors["capacidad"] = [ValidationError(_("Debe ser un número entero."), code="invalid")]
+        errors["capacidad"] = [ValidationError(_("Debe ser un número entero."), code="invalid")]
     if errors:
         raise ValidationError(errors)
 

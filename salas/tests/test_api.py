@@ -43,6 +43,9 @@ def test_create_duplicate_is_409(user_api, other_api):
         {"nombre": "x", "codigo": "OK-1"},
         {"nombre": "x", "codigo": "OK-1", "capacidad": None},
         {"nombre": "x", "codigo": "OK-1", "capacidad": "mucha"},
+        {"nombre": "x", "codigo": "OK-1", "capacidad": True},
+        {"nombre": "x", "codigo": "OK-1", "capacidad": "3.5"},
+        {"nombre": "x", "codigo": "OK-1", "capacidad": "9" * 40},
         {"nombre": "x", "codigo": "OK-1", "capacidad": 10**30},
         {"nombre": 5, "codigo": "OK-1", "capacidad": 3},
         {"nombre": "x", "codigo": "<script>", "capacidad": 3},
@@ -53,6 +56,16 @@ def test_create_invalid_is_400_with_fields(user_api, body):
     assert response.status_code == 400
     assert response.json()["fields"]
     assert not Sala.objects.exists()
+
+
+@pytest.mark.parametrize(("sent", "stored"), [(" 012 ", 12), ("7", 7)])
+def test_create_and_edit_take_the_capacity_as_digits_in_text(user_api, sent, stored):
+    # As the API always has (and HTML forms do): the number's digits as a string.
+    assert user_api.send("POST", "/sala/create", {**ROOM, "capacidad": sent}).status_code == 201
+    assert Sala.objects.get().capacidad == stored
+    response = user_api.send("PATCH", "/sala/codigo/AZUL-1", {"capacidad": str(stored + 1)})
+    assert response.status_code == 200
+    assert response.json()["capacidad"] == stored + 1
 
 
 def test_create_wrong_content_type_is_400(user_api):
