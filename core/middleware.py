@@ -1,8 +1,9 @@
-"""Cross-cutting HTTP behaviour: node identity, security headers, outages."""
+"""Cross-cutting HTTP behaviour: node identity, security headers, request timing, outages."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -10,20 +11,37 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from prometheus_client import Histogram
 
 from core.http import wants_json
+from core.metric_buffer import BufferedHistogram
 from core.views import error_response
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Client-chosen methods would make labels without bound: the rest count as "other".
+TIMED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+REQUEST_SECONDS = BufferedHistogram(
+    Histogram(
+        "salas_request_duration_seconds",
+        "Time this node spent on a request, from its first middleware to its response (nginx and "
+        "the network not included), by method.",
+        ["method"],
+        buckets=LATENCY_BUCKETS,
+    ),
+    LATENCY_BUCKETS,
+)
+
 
 class NodeHeaderMiddleware:
-    """Name the answering node on every response, and set the page CSP.
+    """Name the answering node on every response, set the page CSP, and time the request.
 
     X-Node lets a balance check or a person with devtools see which of the
-    three nodes answered, from the response itself.
+    three nodes answered, from the response itself. The time goes to GET
+    /metrics (salas_request_duration_seconds): this middleware is the outermost.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -31,7 +49,10 @@ class NodeHeaderMiddleware:
         self.node = settings.NODE_NAME
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
         response = self.get_response(request)
+        method = request.method if request.method in TIMED_METHODS else "other"
+        REQUEST_SECONDS.observe(time.perf_counter() - started, method or "other")
         response["X-Node"] = self.node
         if response.get("Content-Type", "").startswith("text/html"):
             response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
