@@ -113,10 +113,16 @@ def measure(application: WsgiApp, env: dict[str, Any], count: int, profile: str 
 
 def child() -> None:
     """Answer measurement orders read from stdin, one JSON line each, with the seconds they took."""
+    # The checkout measured (the child's working directory), ahead of this one's.
+    sys.path.insert(0, os.getcwd())
     import django
     from django.core.handlers.wsgi import WSGIHandler
 
     django.setup()
+    import salas_project
+
+    if Path(salas_project.__file__).resolve().parents[1] != Path.cwd().resolve():
+        raise SystemExit(f"measuring {salas_project.__file__}, not {Path.cwd()}")
     application: WsgiApp = WSGIHandler()
     for line in sys.stdin:
         order = json.loads(line)
