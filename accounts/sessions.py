@@ -17,7 +17,6 @@ deactivation is honoured on every node within that bound of its commit.
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
@@ -89,6 +88,14 @@ def user_saved(user_id: object) -> None:
     _saved_at.put(str(user_id), time.monotonic())
 
 
+def _copy(user: AbstractBaseUser) -> AbstractBaseUser:
+    """copy.copy(user), without the pickle protocol's detour through the app registry (model_unpickle)."""
+    clone = user.__class__.__new__(user.__class__)
+    # Model.__getstate__: the instance's fields, with its own ModelState and related-object cache.
+    clone.__dict__.update(user.__getstate__())
+    return clone
+
+
 def session_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     """django.contrib.auth.get_user(request), its verdict reused for SESSION_USER_CACHE_SECONDS.
 
@@ -115,7 +122,7 @@ def session_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
         if user is None:
             session.flush()  # as Django does with a refused session: the answer drops the cookie
             return AnonymousUser()
-        return copy.copy(user)
+        return _copy(user)
     verified_at = time.monotonic()
     found = primary_read(lambda: auth.get_user(request), "session-user")
     if session.get(auth.HASH_SESSION_KEY) == key[2] or not found.is_authenticated:

@@ -65,7 +65,8 @@ def main() -> int:
         name_b: version_b,
         "floor": Floor(REPORTS / "pipeline-floor", PIPELINE_PORTS[2]),
     }
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in tiers}
+    # Per round: req/s, p99 ms, and the CPU ms per request of the tier's gunicorn processes.
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in tiers}
     for round_number in range(1, args.rounds + 1):
         for name, tier in tiers.items():
             try:
@@ -78,11 +79,13 @@ def main() -> int:
                 tier.stop()
             if result.non2xx:
                 say(f"  WARNING: {result.non2xx} answers were not 2xx")
-            results[name].append((result.rps, result.p99_ms))
+            gunicorn_ms = sum(ms for group, ms in result.cpu_ms.items() if "gunicorn" in group)
+            results[name].append((result.rps, result.p99_ms, gunicorn_ms))
     say()
-    say(f"  {'version':<28} " + " ".join(f"{'round ' + str(i):>18}" for i in range(1, args.rounds + 1)))
+    say("  req/s, p99 latency and gunicorn's CPU per request (ms) of each version, round by round")
+    say(f"  {'version':<28} " + " ".join(f"{'round ' + str(i):>28}" for i in range(1, args.rounds + 1)))
     for name, rows in results.items():
-        cells = " ".join(f"{rps:>9.0f} req/s p99 {p99:>4.0f}" for rps, p99 in rows)
+        cells = " ".join(f"{rps:>6.0f} req/s p99 {p99:>4.0f} {cpu:.2f} ms" for rps, p99, cpu in rows)
         say(f"  {name:<28} {cells}")
     for index in range(args.rounds):
         a, b, floor = (results[n][index][0] for n in tiers)

@@ -2,7 +2,8 @@
 
 Under gunicorn each worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR
 (cluster/gunicorn.conf.py makes one per node) and the worker answering a scrape sums
-them all, so one scrape covers the whole node. Without that variable (tests, a shell)
+them all, so one scrape covers the whole node. Counts taken on every request reach
+those files once a second (core/metric_buffer.py). Without that variable (tests, a shell)
 the process's own registry answers. Figures read at scrape time (the servers' state)
 come from collectors the apps register in their AppConfig.ready() (replication's):
 core imports no app.
@@ -20,6 +21,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from core.http import address_in, client_ip, json_error
+from core.metric_buffer import flush_all
 
 # Each builds a collector read at scrape time; filled by add_live_collector().
 _live_collectors: list[Callable[[], Collector]] = []
@@ -35,6 +37,7 @@ def add_live_collector(factory: Callable[[], Collector]) -> None:
 def metrics(request: HttpRequest) -> HttpResponse:
     if not address_in(client_ip(request), "MONITORING_NETWORKS"):
         return json_error(403)
+    flush_all()  # this worker's counts up to now; the node's other workers' at most a second old
     live = CollectorRegistry(auto_describe=False)
     for factory in _live_collectors:
         live.register(factory())

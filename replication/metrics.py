@@ -1,8 +1,9 @@
 """The data tier's figures for GET /metrics (core/metrics.py serves them).
 
 Two kinds. Counters of what requests did (where each read went, how read-your-writes
-checks ended) are incremented on the request path; in gunicorn's multiprocess mode
-prometheus_client sums them over the node's workers. Gauges of the servers' state
+checks ended) are counted on the request path, in memory, and handed to
+prometheus_client once a second (core.metric_buffer); in gunicorn's multiprocess
+mode it sums them over the node's workers. Gauges of the servers' state
 (this node's replica: usable, lag; the primary: reachable, semi-sync; the topology
 record: epoch, switchovers and failovers) are read when a scrape asks, from the same
 cached verdicts the router uses, so a scrape adds at most one health query per TTL.
@@ -17,28 +18,33 @@ from prometheus_client import Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from core.metric_buffer import BufferedCounter
 from replication import ha_status, health, topology
 from replication.state import REPLICA
 
-READS = Counter(
-    "salas_reads",
-    "Read requests (GET, HEAD, OPTIONS) by the server that answered them and the router's reason.",
-    ["route", "reason"],
+READS = BufferedCounter(
+    Counter(
+        "salas_reads",
+        "Read requests (GET, HEAD, OPTIONS) by the server that answered them and the router's reason.",
+        ["route", "reason"],
+    )
 )
-READ_YOUR_WRITES = Counter(
-    "salas_read_your_writes_checks",
-    "Reads carrying the client's last write: the replica had applied it in time (replica), "
-    "or the read went to the primary (primary).",
-    ["outcome"],
+READ_YOUR_WRITES = BufferedCounter(
+    Counter(
+        "salas_read_your_writes_checks",
+        "Reads carrying the client's last write: the replica had applied it in time (replica), "
+        "or the read went to the primary (primary).",
+        ["outcome"],
+    )
 )
 
 
 def count_read(alias: str, reason: str) -> None:
-    READS.labels(route="replica" if alias == REPLICA else "primary", reason=reason).inc()
+    READS.inc("replica" if alias == REPLICA else "primary", reason)
 
 
 def count_read_your_writes(replica_had_it: bool) -> None:
-    READ_YOUR_WRITES.labels(outcome="replica" if replica_had_it else "primary").inc()
+    READ_YOUR_WRITES.inc("replica" if replica_had_it else "primary")
 
 
 class ReplicationCollector(Collector):

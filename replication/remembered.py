@@ -10,6 +10,7 @@ again. The state's token is what replication.snapshot files pages under.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,12 @@ class RecentState:
 MAX_HELD_KEPT = 1024
 # alias -> its server's last read state; replaced whole, so lock-free readers see one.
 _recent: dict[str, RecentState] = {}
+# alias -> set once the read of its state under way in this process ends (_read_shared).
+_reading: dict[str, threading.Event] = {}
+_reading_lock = threading.Lock()
+# How long a thread waits for another's read of the state before reading it itself: far
+# longer than a healthy read (a millisecond), far shorter than a dead server's timeouts.
+SHARED_READ_WAIT_SECONDS = 0.5
 
 
 def _target_server(alias: str) -> str:
@@ -85,10 +92,9 @@ def recent_state(alias: str, written: str | None = None) -> RecentState | None:
     known = _remembered(alias, written)
     if known is not None:
         return known
-    known = _read_state(alias)
+    known = _read_shared(alias, written)
     if known is None:
         return None
-    _recent[alias] = known
     # Asked after the request came. A replica may not have applied the write yet; the
     # primary has it, unless this node has not yet seen a switchover (for at most the
     # topology recheck): either way Django answers. A pinned client (no known position)
@@ -100,6 +106,41 @@ def recent_state(alias: str, written: str | None = None) -> RecentState | None:
     ):
         return None
     _use_for_this_request(alias, known)
+    return known
+
+
+def _read_shared(alias: str, written: str | None) -> RecentState | None:
+    """The state read again, by one thread of the process at a time: the others wait for its answer.
+
+    Every thread of a worker finds the state stale at about the same moment; one
+    read answers them all. A waiting thread reads for itself when that answer does
+    not fit it (it lacks the thread's write, the read failed) or takes too long.
+    """
+    with _reading_lock:
+        under_way = _reading.get(alias)
+        if under_way is None:
+            under_way = _reading[alias] = threading.Event()
+            leader = True
+        else:
+            leader = False
+    if not leader:
+        under_way.wait(SHARED_READ_WAIT_SECONDS)
+        known = _remembered(alias, written)
+        if known is not None:
+            return known
+        return _read_and_remember(alias)
+    try:
+        return _read_and_remember(alias)
+    finally:
+        with _reading_lock:
+            del _reading[alias]
+        under_way.set()
+
+
+def _read_and_remember(alias: str) -> RecentState | None:
+    known = _read_state(alias)
+    if known is not None:
+        _recent[alias] = known
     return known
 
 

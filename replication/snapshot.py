@@ -107,12 +107,28 @@ def current_token(alias: str) -> str | None:
     return on_server(alias, replica_position() if alias == REPLICA else primary_binlog_coordinates())
 
 
+# (cache name, alias) -> (a state token, {key: result}): the results of one state, as last read
+# from Django's cache, so that the hot read neither hashes a cache key nor unpickles the page.
+# Replaced whole when the token moves; results that cannot change only (bytes, str, tuples).
+_last_state: dict[tuple[str, str], tuple[str, dict[Hashable, Any]]] = {}
+LAST_STATE_ENTRIES = 32
+
+
+def _immutable(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_immutable(part) for part in value)
+    return isinstance(value, str | bytes | int | float | bool | None)
+
+
 class PositionCache:
     """Results keyed by the caller's key, each filed in Django's cache under one state of its database.
 
     An entry's cache key carries the state token, so an entry is found again only
     for that exact state; entries of older states are never asked for again and
     age out of the cache (its own size limit and timeout, settings.CACHES).
+    In front of it, the results of the state last asked for, per process
+    (LAST_STATE_ENTRIES at most): a state token names the data, so they are the
+    cache's own entries, without the cache's pickling.
     """
 
     def __init__(self, name: str, cache_alias: str = DEFAULT_CACHE_ALIAS):
@@ -145,13 +161,34 @@ class PositionCache:
 
     def get(self, alias: str, key: Hashable, token: str) -> Any:
         """The result for `key` if it was filed under `token`, else None."""
-        return caches[self.cache_alias].get(self._cache_key(alias, key, token))
+        last = _last_state.get((self.name, alias))
+        if last is not None and last[0] == token:
+            found = last[1].get(key)
+            if found is not None:
+                return found
+        found = caches[self.cache_alias].get(self._cache_key(alias, key, token))
+        if found is not None:
+            self._remember(alias, key, token, found)
+        return found
 
     def clear(self) -> None:
+        # Every name's: the cache's clear() empties every name's entries too.
+        _last_state.clear()
         caches[self.cache_alias].clear()
 
     def _put(self, alias: str, key: Hashable, tokens: tuple[str, ...], value: Any) -> None:
         caches[self.cache_alias].set_many({self._cache_key(alias, key, token): value for token in tokens})
+        for token in tokens:
+            self._remember(alias, key, token, value)
+
+    def _remember(self, alias: str, key: Hashable, token: str, value: Any) -> None:
+        if not _immutable(value):
+            return  # each caller gets its own copy from the cache
+        last = _last_state.get((self.name, alias))
+        if last is None or last[0] != token:
+            last = _last_state[self.name, alias] = (token, {})
+        if len(last[1]) < LAST_STATE_ENTRIES:
+            last[1][key] = value
 
     def _cache_key(self, alias: str, key: Hashable, token: str) -> str:
         # Hashed: the key holds what clients send (a search text), which a cache key must not.

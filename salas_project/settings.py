@@ -62,12 +62,14 @@ MIDDLEWARE = [
     "core.middleware.DatabaseUnavailableMiddleware",
     "replication.middleware.ReadRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware and MessageMiddleware, without their per-request work a
+    # request that uses neither URL language prefixes nor messages does not need.
+    "core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's AuthenticationMiddleware, the session's user remembered for a bounded time.
     "accounts.middleware.SessionUserMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -151,3 +151,29 @@ def test_a_forged_session_hash_is_refused_and_remembered_as_refused(
         client = JsonClient()
         client.cookies[settings.SESSION_COOKIE_NAME] = cookie
         assert client.send("GET", "/auth/me").status_code == 401
+
+
+def test_each_request_gets_its_own_copy_of_a_remembered_user(user, rf, settings):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    from accounts.sessions import session_user
+
+    settings.SESSION_USER_CACHE_SECONDS = 60
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = _copied_cookie(client)
+
+    def request_user():
+        request = rf.get("/auth/me")
+        request.COOKIES[django_settings.SESSION_COOKIE_NAME] = cookie
+        SessionMiddleware(lambda request: None).process_request(request)
+        return session_user(request)
+
+    first, second, third = request_user(), request_user(), request_user()  # the last two remembered
+    assert first.pk == second.pk == third.pk == user.pk
+    second.first_name = "set by one request"
+    second._state.db = "elsewhere"  # noqa: SLF001
+    assert third.first_name == user.first_name and third._state.db != "elsewhere"  # noqa: SLF001
+    assert third.is_authenticated and third.get_session_auth_hash() == user.get_session_auth_hash()

@@ -113,3 +113,35 @@ def test_the_bad_input_message_is_written_once():
             if isinstance(node, ast.Constant) and node.value == "Datos no válidos.":
                 places.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert len(places) == 1 and places[0].startswith("core/http.py:"), places
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "status"),
+    [
+        ("get", {"HTTP_IF_NONE_MATCH": '"abc"'}, 304),  # the revalidation clients send
+        ("head", {"HTTP_IF_NONE_MATCH": '"abc"'}, 304),
+        ("get", {"HTTP_IF_NONE_MATCH": 'W/"abc"'}, 304),  # weak comparison (Django's path)
+        ("get", {"HTTP_IF_NONE_MATCH": '"other", "abc"'}, 304),
+        ("get", {"HTTP_IF_NONE_MATCH": "*"}, 304),
+        ("get", {"HTTP_IF_NONE_MATCH": '"other"'}, 200),
+        ("get", {"HTTP_IF_NONE_MATCH": '"abc"', "HTTP_IF_MATCH": '"other"'}, 412),
+        ("post", {"HTTP_IF_NONE_MATCH": '"abc"'}, 412),
+        ("get", {}, 200),
+    ],
+)
+def test_conditional_responses_answer_as_django_does(rf, method, headers, status):
+    from django.utils.cache import get_conditional_response
+
+    from core.http import conditional_response
+
+    request = getattr(rf, method)("/x", **headers)
+    response = conditional_response(request, '"abc"', b"{}")
+    assert response.status_code == status
+    full = HttpResponse(b"{}", content_type="application/json")
+    full["ETag"] = '"abc"'
+    django = get_conditional_response(request, etag='"abc"', response=full) or full
+    assert (response.status_code, response.get("ETag"), response.content) == (
+        django.status_code,
+        django.get("ETag"),
+        django.content,
+    )

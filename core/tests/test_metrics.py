@@ -6,6 +6,8 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.metric_buffer import flush_all
+
 pytestmark = pytest.mark.django_db
 
 
@@ -45,6 +47,7 @@ def test_a_configured_network_may_read(client, settings):
 
 
 def reads_total() -> float:
+    flush_all()  # what a scrape does first: counts taken on requests wait in memory until then
     samples = (
         sample for family in REGISTRY.collect() if family.name == "salas_reads" for sample in family.samples
     )
@@ -56,6 +59,18 @@ def test_reads_are_counted_by_route(client):
     client.get("/login")
     client.get("/api/status")
     assert reads_total() == before + 2
+
+
+def test_a_scrape_shows_this_process_counts_up_to_the_moment(client):
+    before = scrape(client)
+    client.get("/api/status")
+    client.get("/api/status")
+    after = scrape(client)
+    key = ("salas_request_duration_seconds_count", (("method", "GET"),))
+    # The two requests and the first scrape itself, each timed once.
+    assert after[key] == before.get(key, 0) + 3
+    reads = sum(value for (name, _labels), value in after.items() if name == "salas_reads_total")
+    assert reads == sum(value for (name, _labels), value in before.items() if name == "salas_reads_total") + 3
 
 
 def test_a_locked_out_sign_in_is_counted(client, user, settings):

@@ -110,3 +110,42 @@ def test_snapshot_coordinates_cover_a_token(snapshot_token, token, expected):
     from replication import snapshot
 
     assert snapshot._sees_all_of(snapshot_token, token) is expected  # noqa: SLF001
+
+
+def test_the_last_states_results_are_served_without_the_caches_copy(user):
+    cache = PositionCache("test")
+    token = snapshot_token()
+    cache.get_or_compute(PRIMARY, "bytes", lambda: (b"page", "etag"), token=token)
+    cache.get_or_compute(PRIMARY, "list", lambda: [1, 2], token=token)
+    # An immutable result: the very object remembered. A mutable one: each caller its own copy.
+    assert cache.get(PRIMARY, "bytes", token) is cache.get(PRIMARY, "bytes", token)
+    first = cache.get(PRIMARY, "list", token)
+    first.append(3)
+    assert cache.get(PRIMARY, "list", token) == [1, 2]
+
+
+def test_clearing_forgets_the_remembered_results_of_every_cache(user):
+    pages, details = PositionCache("test-pages"), PositionCache("test-details")
+    token = snapshot_token()
+    for cache in (pages, details):
+        cache.get_or_compute(PRIMARY, "k", lambda: b"old", token=token)
+    pages.clear()  # as Django's cache.clear(): every name's entries
+    for cache in (pages, details):
+        assert cache.get(PRIMARY, "k", token) is None
+        assert cache.get_or_compute(PRIMARY, "k", lambda: b"new", token=token) == b"new"
+
+
+def test_a_remembered_result_answers_only_for_its_own_token(user):
+    cache = PositionCache("test")
+    token = snapshot_token()
+    cache.get_or_compute(PRIMARY, "k", lambda: b"then", token=token)
+    assert cache.get(PRIMARY, "k", token) == b"then"
+    assert cache.get(PRIMARY, "k", token + "0") is None  # another state: not this one's page
+    assert cache.get_or_compute(PRIMARY, "k", lambda: b"now", token=token + "0") == b"now"
+
+
+def snapshot_token() -> str:
+    """The primary's present state, as a request's token names it."""
+    from replication import snapshot
+
+    return snapshot.current_token(PRIMARY) or ""
