@@ -168,7 +168,9 @@ def new_session() -> requests.Session:
 def csrf(session: requests.Session, base: str = NGINX) -> str:
     token = session.cookies.get("csrftoken")
     if not token:
-        token = session.get(f"{base}/auth/csrf", timeout=10).json()["csrfToken"]
+        # The same bound as the POST it precedes: in the races of fifty sign-ups it queues behind
+        # password hashes (~0.5 s of CPU each on 2 cores), past 10 s on a loaded machine.
+        token = session.get(f"{base}/auth/csrf", timeout=30).json()["csrfToken"]
     return token
 
 
