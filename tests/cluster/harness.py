@@ -259,15 +259,7 @@ def assert_one_winner_of_fifty(attempt: Callable[[int], int]) -> None:
 
 def assert_balance_three_two_one() -> None:
     """`python -m cluster balance`: 600 requests through nginx split 3:2:1 over the nodes."""
-    result = subprocess.run(
-        [sys.executable, "-m", "cluster", "balance", "--requests", "600"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_cluster("balance", "--requests", "600", timeout=300)
     assert "app1" in result.stdout and "balance within" in result.stdout
 
 
