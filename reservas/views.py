@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -151,7 +151,28 @@ def buscar(request: HttpRequest) -> HttpResponse:
     status = 400 if form.errors else 200
     querystring = request.GET.copy()
     querystring.pop("page", None)
-    context = {"form": form, "found": found, "querystring": querystring.urlencode()}
+    rows = []
+    if found is not None and found.items:
+        # Every row's "Reservar" link opens the room's page on the searched day and hours:
+        # the same query for each row, built once (per row in the template it was 4 date
+        # filters and a {% url %}: three quarters of the page's CPU).
+        data = form.cleaned_data
+        day = data["fecha"].isoformat()
+        booking_query = urlencode(
+            {
+                "semana": day,
+                "fecha": day,
+                "hora_inicio": data["hora_inicio"].strftime("%H:%M"),
+                "hora_fin": data["hora_fin"].strftime("%H:%M"),
+            },
+            safe=":",
+        )
+        sala_url = _url_of("salas:detail")
+        rows = [
+            {**sala, "reservar_url": f"{sala_url(sala['codigo'])}?{booking_query}#reservar"}
+            for sala in found.items
+        ]
+    context = {"form": form, "found": found, "rows": rows, "querystring": querystring.urlencode()}
     return render(request, "reservas/buscar.html", context, status=status)
 
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -86,6 +87,19 @@ def test_free_room_search_page_paginates(client, user):
     assert first.count("#reservar") == 50 and "page=2" in first
     assert client.get("/reservas/buscar/", {**query, "page": 2}).content.decode().count("#reservar") == 1
     assert client.get("/reservas/buscar/", {**query, "page": "x"}).status_code == 400
+
+
+def test_free_room_search_links_each_room_to_its_page_on_the_searched_window(client, user):
+    client.force_login(user)
+    sala = SalaFactory(codigo="SALA-7B")
+    day = timezone.localdate() + timedelta(days=2)
+    query = {"fecha": day.isoformat(), "hora_inicio": "09:30", "hora_fin": "11:00"}
+    page = client.get("/reservas/buscar/", query).content.decode()
+    link = (
+        f"{reverse('salas:detail', args=[sala.codigo])}?semana={day}&amp;fecha={day}"
+        "&amp;hora_inicio=09:30&amp;hora_fin=11:00#reservar"
+    )
+    assert f'href="{link}"' in page
 
 
 def test_feed_shows_a_window_and_answers_304_until_it_changes(user_api, api, user):
