@@ -28,7 +28,9 @@ Steps, in this order, each printing numbers to watch (`--skip STEP` leaves one o
           (prefix reports/bench-nginx/, always stopped at the end). Also the CPU time
           each process group spent per request (where the time goes). wrk is installed
           with apt-get when missing; bench/wrk.lua reports percentiles, counts non-2xx
-          answers and makes the POST bodies.
+          answers and makes the POST bodies. The floor, the minimal views and the three
+          readers run in --rounds rounds, one of each per round: each ratio is taken within
+          its round, and the median of the rounds is printed beside them.
 
 Everything shares two cores: run it on an otherwise idle machine. A warning says so
 when a cluster process restarted during the run (a fault test running meanwhile).
@@ -217,6 +219,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2, one per core)")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="wrk: rounds of floor, minimal views and readers (default 3)"
+    )
+    parser.add_argument(
         "--sql-requests", type=int, default=100, help="sequential requests per endpoint for SQL counts"
     )
     parser.add_argument(
@@ -259,6 +264,6 @@ def parse_args() -> argparse.Namespace:
     )
     args = parser.parse_args()
     require_loopback(args.host)
-    if args.users < 1 or args.duration < 1 or args.connections < 1 or args.sql_requests < 1:
-        parser.error("users, duration, connections and sql-requests must be positive")
+    if min(args.users, args.duration, args.connections, args.sql_requests, args.rounds) < 1:
+        parser.error("users, duration, connections, sql-requests and rounds must be positive")
     return args

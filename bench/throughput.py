@@ -2,18 +2,24 @@
 
 ceiling  the same /sala/all body as a file from a separate nginx (bench/ceiling.py)
 floor    the same bytes from a bare WSGI callable on the nodes' gunicorn settings behind an
-         nginx with the cluster's config (bench/floor.py), just before and just after
+         nginx with the cluster's config (bench/floor.py)
 minimal  the same bytes from a minimal Django view through the nodes' whole middleware
          (bench/minimal_view.py), anonymous and signed in
-then     GET /sala/all (a reader, a reader whose write has just replicated, a reader
-         revalidating its copy: 304), and GET /api/status and POST /sala/create
-         (acknowledged creates/s)
+readers  GET /sala/all through the cluster: a reader, a reader whose write has just
+         replicated, a reader revalidating its copy (304)
+then     GET /api/status and POST /sala/create (acknowledged creates/s)
+
+The floor, the minimal views and the readers are measured in --rounds rounds, one of each
+per round, so that the machine's drift (the floor moved 2,400-3,500 req/s between runs
+minutes apart on this 2-core machine) hits them alike: each ratio is taken within a round,
+and the median of the rounds is the run's figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import statistics
+from collections.abc import Callable
 
 import requests
 
@@ -28,76 +34,74 @@ from bench.sql import wait_replicas_applied
 from bench.wrk import WrkResult, ensure_wrk, run_wrk
 
 MINIMAL_PATH = "/bench/minimal"  # bench/minimal_view.py
+FLOOR = "floor: bare WSGI, same bytes"
+MINIMAL_ANONYMOUS = "minimal Django view, anonymous"
+MINIMAL_SIGNED_IN = "minimal Django view, signed in"
+READER = "GET /sala/all"
+READER_RYW = "  the same, read-your-writes cookie"
+READER_304 = "  the same, If-None-Match (304)"
+READERS = (READER, READER_RYW, READER_304)
 
 
 def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[WrkResult]:
-    """The ceiling, the floor, then the cluster's endpoints; the table printed, the results returned."""
+    """The ceiling, the rounds of floor / minimal views / readers, then the other endpoints.
+
+    The table is printed (each round's median result per row) with the targets' ratios
+    round by round; every result is returned.
+    """
     wrk = ensure_wrk()
-    ceiling_nginx = StaticNginx(REPORTS / "bench-nginx", args.ceiling_port)
+    ceiling = measure_ceiling(wrk, args, list_body)
     list_path = f"/sala/all?page_size={LIST_ROOMS}"
     reader_cookie = api.reader().cookie_header(with_gtid=False)
-    try:
-        ceiling_nginx.start({"sala_all.json": list_body})
-        ceiling = run_wrk(
-            wrk,
-            "ceiling: static nginx, same body",
-            ceiling_nginx.url("sala_all.json"),
-            args,
-            count_status=False,
-            extra_pids={"ceiling nginx": ceiling_nginx.pid() or 0},
-        )
-    finally:
-        ceiling_nginx.stop()
-    # The floor is measured just before and just after the minimal view and the readers
-    # (this machine's speed drifts within minutes); their ratios are to the mean of the two.
-    floor_tier = Floor(REPORTS / "bench-floor", args.floor_port)
+    # A reader who wrote a moment ago: the write is replicated, its cookie still set.
+    api.create_room(f"{WRK_PREFIX}-RYW")
+    wait_replicas_applied(api.written_gtid())
+    writer_cookie = api.cookie_header(with_gtid=True)
     answer = api.reader().get(list_path)
+    etag = answer.headers["ETag"]
+    floor_tier = Floor(REPORTS / "bench-floor", args.floor_port)
+    minimal_tier = Floor(
+        REPORTS / "bench-minimal",
+        args.minimal_port,
+        "salas_project.wsgi:application",
+        as_nodes=True,
+        extra_env={"BENCH_VIEWS": "1"},
+    )
+
+    def reader(cookie: str, *extra: str, status: int | None = None) -> Callable[[str], WrkResult]:
+        headers = (f"Cookie: {cookie}", *extra)
+        return lambda name: run_wrk(
+            wrk, name, api.url(list_path), args, headers=headers, expected_status=status
+        )
+
+    cases: dict[str, Callable[[str], WrkResult]] = {
+        FLOOR: lambda name: floor_tier.measure(wrk, name, list_path, args, cookie=reader_cookie),
+        MINIMAL_ANONYMOUS: lambda name: minimal_tier.measure(wrk, name, MINIMAL_PATH, args, cookie=""),
+        MINIMAL_SIGNED_IN: lambda name: minimal_tier.measure(
+            wrk, name, MINIMAL_PATH, args, cookie=reader_cookie
+        ),
+        READER: reader(reader_cookie),
+        READER_RYW: reader(writer_cookie),
+        READER_304: reader(reader_cookie, f"If-None-Match: {etag}", status=304),
+    }
+    rounds: dict[str, list[WrkResult]] = {name: [] for name in cases}
     try:
+        # Both tiers stay up through the rounds (idle, they cost nothing measurable).
         floor_tier.start(answer)
-
-        def measure_floor(when: str) -> WrkResult:
-            return floor_tier.measure(
-                wrk, f"floor: bare WSGI, same bytes ({when})", list_path, args, cookie=reader_cookie
-            )
-
-        floor_before = measure_floor("before")
-        minimal = measure_minimal_view(wrk, args, answer, reader_cookie)
-        # A reader who wrote a moment ago: the write is replicated, its cookie still set.
-        api.create_room(f"{WRK_PREFIX}-RYW")
-        wait_replicas_applied(api.written_gtid())
-        writer_cookie = api.cookie_header(with_gtid=True)
-        etag = api.reader().get(list_path).headers["ETag"]
-        readers = [
-            run_wrk(wrk, f"GET {list_path}", api.url(list_path), args, headers=(f"Cookie: {reader_cookie}",)),
-            run_wrk(
-                wrk,
-                "  the same, read-your-writes cookie",
-                api.url(list_path),
-                args,
-                headers=(f"Cookie: {writer_cookie}",),
-            ),
-            run_wrk(
-                wrk,
-                "  the same, If-None-Match (304)",
-                api.url(list_path),
-                args,
-                headers=(f"Cookie: {reader_cookie}", f"If-None-Match: {etag}"),
-                expected_status=304,
-            ),
-        ]
-        floor_after = measure_floor("after")
+        start_minimal_view(minimal_tier, answer, reader_cookie)
+        # The cluster's workers past the new state's first (uncached) page, as the minimal view's are.
+        warm = api.reader()
+        for _ in range(100):
+            warm.get(list_path)
+        for number in range(1, args.rounds + 1):
+            say(f"  round {number} of {args.rounds}")
+            for name, measure in cases.items():
+                rounds[name].append(measure(f"{name.strip()} (round {number})"))
     finally:
         floor_tier.stop()
-    floor = dataclasses.replace(
-        floor_before,
-        name="floor: mean of before and after",
-        rps=(floor_before.rps + floor_after.rps) / 2,
-        requests=floor_before.requests + floor_after.requests,
-        seconds=floor_before.seconds + floor_after.seconds,
-    )
-    results = [
-        *readers,
-        *minimal,
+        minimal_tier.stop()
+    typical = {name: _median_run(results, name) for name, results in rounds.items()}
+    others = [
         run_wrk(wrk, "GET /api/status", api.url("/api/status"), args),
         run_wrk(
             wrk,
@@ -111,56 +115,70 @@ def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[
             ),
             create_prefix=WRK_PREFIX,
         ),
-        floor_before,
-        floor_after,
-        ceiling,
     ]
     say(f"  (the ceiling serves the same {len(list_body)}-byte /sala/all body as a file; the floor")
     say("   returns the same bytes from a bare WSGI callable on the nodes' gunicorn settings, behind")
     say("   an nginx with the cluster's config; the minimal view, from the nodes' application)")
-    say(f"  floor req/s before / after the readers: {floor_before.rps:.0f} / {floor_after.rps:.0f}; ratios")
-    say("  'vs floor' are to their mean")
-    print_wrk(results, ceiling, floor)
-    print_targets(readers, minimal, floor)
-    return results
+    say(f"  floor req/s round by round: {', '.join(f'{r.rps:.0f}' for r in rounds[FLOOR])}")
+    say(f"  rows of the rounds: the round with the median req/s of {args.rounds}; 'vs floor' is to the")
+    say("  median floor (the ratios within each round follow the table)")
+    floor = typical[FLOOR]
+    print_wrk([*(typical[name] for name in cases if name != FLOOR), *others, floor, ceiling], ceiling, floor)
+    print_targets(rounds)
+    return [*(result for results in rounds.values() for result in results), *others, ceiling]
 
 
-def measure_minimal_view(
-    wrk: str, args: argparse.Namespace, answer: requests.Response, cookie: str
-) -> list[WrkResult]:
-    """The nodes' own application and middleware answering the same bytes from a minimal view.
+def measure_ceiling(wrk: str, args: argparse.Namespace, list_body: bytes) -> WrkResult:
+    ceiling_nginx = StaticNginx(REPORTS / "bench-nginx", args.ceiling_port)
+    try:
+        ceiling_nginx.start({"sala_all.json": list_body})
+        return run_wrk(
+            wrk,
+            "ceiling: static nginx, same body",
+            ceiling_nginx.url("sala_all.json"),
+            args,
+            count_status=False,
+            extra_pids={"ceiling nginx": ceiling_nginx.pid() or 0},
+        )
+    finally:
+        ceiling_nginx.stop()
+
+
+def _median_run(results: list[WrkResult], name: str) -> WrkResult:
+    """The round whose req/s is the median (the lower middle one of an even count), named `name`."""
+    ordered = sorted(results, key=lambda result: result.rps)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    return WrkResult(**{**vars(chosen), "name": name})
+
+
+def start_minimal_view(tier: Floor, answer: requests.Response, cookie: str) -> None:
+    """The nodes' own application and middleware, answering the same bytes from a minimal view.
 
     Three gunicorn instances with the nodes' environment behind the cluster's nginx
     config (bench/floor.py), whose settings add bench/minimal_view.py's URL
-    (BENCH_VIEWS=1): anonymous, then signed in (the session's user looked up as for
-    any signed-in view).
+    (BENCH_VIEWS=1): measured anonymous, and signed in (the session's user looked up
+    as for any signed-in view).
     """
-    tier = Floor(
-        REPORTS / "bench-minimal",
-        args.minimal_port,
-        "salas_project.wsgi:application",
-        as_nodes=True,
-        extra_env={"BENCH_VIEWS": "1"},
-    )
-    try:
-        tier.start(answer, check=MINIMAL_PATH, cookie=cookie)
-        for _ in range(100):  # every worker past its first request (imports, connections)
-            requests.get(tier.url(MINIMAL_PATH), headers={"Cookie": cookie}, timeout=10)
-        return [
-            tier.measure(wrk, "minimal Django view, anonymous", MINIMAL_PATH, args, cookie=""),
-            tier.measure(wrk, "minimal Django view, signed in", MINIMAL_PATH, args, cookie=cookie),
-        ]
-    finally:
-        tier.stop()
+    tier.start(answer, check=MINIMAL_PATH, cookie=cookie)
+    for _ in range(100):  # every worker past its first request (imports, connections)
+        requests.get(tier.url(MINIMAL_PATH), headers={"Cookie": cookie}, timeout=10)
 
 
-def print_targets(readers: list[WrkResult], minimal: list[WrkResult], floor: WrkResult) -> None:
-    """Each reader against the floor and both minimal views (issue 20: >= 35 % and >= 90 % of signed in)."""
-    anonymous, signed_in = minimal
+def print_targets(rounds: dict[str, list[WrkResult]]) -> None:
+    """Each reader's req/s as a share of the same round's floor and minimal views (issue 20: >= 35 %
+    of the floor, >= 90 % of the minimal view signed in, the 304 faster than the 200), and the median."""
+    count = len(rounds[FLOOR])
+
+    def shares(name: str, of: str) -> list[float]:
+        return [mine.rps / theirs.rps for mine, theirs in zip(rounds[name], rounds[of], strict=True)]
+
     say()
-    say(f"  {'':<36} {'vs floor':>8} {'vs minimal signed in':>21} {'vs minimal anonymous':>21}")
-    for result in [*readers, *minimal]:
-        say(
-            f"  {result.name:<36} {result.rps / floor.rps:>8.1%} {result.rps / signed_in.rps:>21.1%} "
-            f"{result.rps / anonymous.rps:>21.1%}"
-        )
+    say(f"  share of the same round's req/s: {count} rounds, then their median")
+    for of in (FLOOR, MINIMAL_SIGNED_IN, MINIMAL_ANONYMOUS, READER):
+        say(f"  vs {of.strip()}")
+        for name in (*READERS, MINIMAL_SIGNED_IN, MINIMAL_ANONYMOUS):
+            if name == of:
+                continue
+            values = shares(name, of)
+            cells = " ".join(f"{value:>7.1%}" for value in values)
+            say(f"    {name.strip():<38} {cells}   median {statistics.median(values):.1%}")
