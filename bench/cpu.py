@@ -2,6 +2,7 @@
 """CPU per request in-process, A/B between two checkouts, interleaved in one run.
 
     .venv/bin/python bench/cpu.py [--other-tree DIR] [--requests 3000] [--rounds 3] [--profile cumulative]
+    .venv/bin/python bench/cpu.py --cases "/reservas/buscar/?fecha=2027-01-04&hora_inicio=10:00&hora_fin=12:00"
 
 Each checkout runs as one child process with node app1's environment and settings
 (the running cluster's databases, prometheus_client in multiprocess mode as under
@@ -12,7 +13,9 @@ B, ...) per case and round, so drift of a shared machine hits both alike. Printe
 process CPU time per request (time.process_time), best and median of the rounds.
 --profile prints a cProfile of each case in the first tree (stderr). The other
 checkout needs this one's .env (the same secret key and passwords) and compiled
-messages; it may be an export of another branch (git archive).
+messages; it may be an export of another branch (git archive). A case that starts
+with "/" is a GET of that path and query as a page (Accept: text/html), signed in
+as the reader; it must answer 200.
 """
 
 from __future__ import annotations
@@ -86,6 +89,9 @@ def request_for(application: WsgiApp, order: dict[str, Any]) -> tuple[dict[str, 
     """The case's request (checked once), and the status it must answer."""
     case = order["case"]
     cookie = order["gtid_cookie"] if case == "reader+gtid" else order["cookie"]
+    if case.startswith("/"):  # any page, as the signed-in reader
+        path, _, query = case.partition("?")
+        return environ(path, query, cookie, {"HTTP_ACCEPT": "text/html"}), "200"
     path, query = MINIMAL if case.startswith("minimal") else LIST
     extra = {}
     if case == "reader 304":
@@ -180,7 +186,9 @@ def main() -> int:
     parser.add_argument("--other-tree", type=Path)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument(
+        "--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)} or /a/page?query"
+    )
     parser.add_argument(
         "--profile", metavar="SORT", help="cProfile each case in the first tree, sorted by SORT"
     )
@@ -223,13 +231,14 @@ def main() -> int:
     say(
         f"load average {os.getloadavg()[0]:.1f}; ms of CPU per request, best / median of {args.rounds} rounds"
     )
-    say(f"  {'case':20}" + "".join(f"{tree.name:>22}" for tree in trees))
+    width = max(20, *(len(case) for case in cases))
+    say(f"  {'case':{width}}" + "".join(f"{tree.name:>22}" for tree in trees))
     for case in cases:
         row = "".join(
             f"{min(times[i, case]):>11.3f} / {statistics.median(times[i, case]):<8.3f}"
             for i in range(len(trees))
         )
-        say(f"  {case:20}{row}")
+        say(f"  {case:{width}}{row}")
     return 0
 
 
