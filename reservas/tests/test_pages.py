@@ -42,6 +42,30 @@ def test_room_page_shows_the_week_and_the_form(client, user):
     assert "Visible" not in next_week and 'id="calendario"' in next_week
 
 
+def test_room_page_shows_one_day_on_request(client, user, day_slot):
+    sala = SalaFactory()
+    start, end = day_slot
+    ReservaFactory(sala=sala, titulo="Ese día", inicio=start, fin=end)
+    ReservaFactory(
+        sala=sala, titulo="Al día siguiente", inicio=start + timedelta(days=1), fin=end + timedelta(days=1)
+    )
+    client.force_login(user)
+    day = timezone.localtime(start).date()
+    week = client.get(f"/salas/{sala.codigo}/").content.decode()
+    # Each day of the week links to its own view.
+    assert f'href="?dia={day.isoformat()}"' in week
+    page = client.get(f"/salas/{sala.codigo}/", {"dia": day.isoformat()}).content.decode()
+    assert "Ese día" in page and "Al día siguiente" not in page and 'id="semana-siguiente"' not in page
+    following = (day + timedelta(days=1)).isoformat()
+    monday = day - timedelta(days=day.weekday())
+    assert f'id="dia-siguiente" href="?dia={following}"' in page
+    assert f'id="ver-semana" href="?semana={monday.isoformat()}"' in page
+    # The booking form starts on the day shown.
+    assert f'value="{day.isoformat()}"' in page
+    # A day that is no date shows the week, as a wrong ?semana= does.
+    assert 'id="semana-siguiente"' in client.get(f"/salas/{sala.codigo}/", {"dia": "ayer"}).content.decode()
+
+
 def test_book_from_the_room_page_then_see_and_cancel_it(client, user, day_slot):
     sala = SalaFactory(capacidad=5)
     client.force_login(user)
