@@ -151,6 +151,10 @@ def test_book_a_room_from_its_page_see_it_in_mis_reservas_and_cancel(page):
     page.wait_for_url(f"{NGINX}/salas/{codigo}/?semana=*")
     assert "confirmada" in page.inner_text(".messages")
     assert "10:00–11:30" in page.inner_text("#calendario")
+    # The day's own view, from its heading in the week.
+    page.click(f'#calendario a[href="?dia={day}"]')
+    page.wait_for_url(f"{NGINX}/salas/{codigo}/?dia={day}")
+    assert "10:00–11:30" in page.inner_text("#calendario") and page.is_visible("#dia-siguiente")
 
     # The same slot again: refused, with the conflicting booking shown in the form.
     fill(page, {**booking, "#id_titulo": "Otra", "#id_hora_inicio": "11:00", "#id_hora_fin": "12:00"})
