@@ -219,7 +219,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2, one per core)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="wrk: rounds of floor, minimal views and readers (default 3)"
+        "--rounds", type=int, default=5, help="wrk: rounds of floor, minimal views and readers (default 5)"
     )
     parser.add_argument(
         "--sql-requests", type=int, default=100, help="sequential requests per endpoint for SQL counts"

@@ -9,7 +9,7 @@ readers  GET /sala/all through the cluster: a reader, a reader whose write has j
          replicated, a reader revalidating its copy (304)
 then     GET /api/status and POST /sala/create (acknowledged creates/s)
 
-The floor, the minimal views and the readers are measured in --rounds rounds, one of each
+The floor, the minimal views and the readers are measured in --rounds rounds (5), one of each
 per round, so that the machine's drift (the floor moved 2,400-3,500 req/s between runs
 minutes apart on this 2-core machine) hits them alike: each ratio is taken within a round,
 and the median of the rounds is the run's figure.
