@@ -56,8 +56,12 @@ def local_midnight(day: date) -> datetime:
 
 def week_start(moment: datetime | None = None) -> date:
     """The Monday of the local week holding `moment` (now by default)."""
-    today = timezone.localdate(moment) if moment else timezone.localdate()
-    return today - timedelta(days=today.weekday())
+    return monday_of(timezone.localdate(moment) if moment else timezone.localdate())
+
+
+def monday_of(day: date) -> date:
+    """The Monday of the week holding `day`."""
+    return day - timedelta(days=day.weekday())
 
 
 def window(query: Any, *, default_days: int | None = 7) -> tuple[datetime, datetime | None]:

@@ -30,6 +30,7 @@ from accounts.models import User
 from replication import primary_atomic
 from reservas.metrics import count_bookings
 from reservas.models import TITULO_MAX, Reserva
+from reservas.params import week_start
 from reservas.recurrence import Repeticion, Slot, expand
 from reservas.selectors import overlapping
 from salas.models import Sala
@@ -243,11 +244,9 @@ def _check_user_limits(*, usuario: User, slots: list[Slot]) -> None:
     weekly = settings.RESERVA_MAX_HOURS_PER_WEEK
     for start, _end in slots:
         if hours[_week(start)] > weekly:
-            local = timezone.localtime(start)
-            monday = local.date() - timedelta(days=local.weekday())
             raise _limit_error(
                 _("Superarías el límite de %(n)d horas reservadas por semana (semana del %(lunes)s).")
-                % {"n": weekly, "lunes": monday.isoformat()}
+                % {"n": weekly, "lunes": week_start(start).isoformat()}
             )
 
 

@@ -29,7 +29,7 @@ def sala_semana(context: template.Context, sala: Sala) -> dict[str, Any]:
     request = context["request"]
     # ?dia= shows one day (a busy room's week is ~340 bookings); its week is the one laid out.
     dia = _date_param(request.GET.get("dia"))
-    monday = _week_start(dia) if dia else _week_param(request.GET.get("semana"))
+    monday = params.monday_of(dia) if dia else _week_param(request.GET.get("semana"))
     semana = selectors.sala_semana(sala=sala, monday=monday)
     ocultas = selectors.sala_semana_ocultas(sala=sala, semana=semana, viewer=request.user)
     form = context.get("reserva_form")
@@ -83,10 +83,6 @@ def _date_param(raw: str | None) -> date | None:
     return day
 
 
-def _week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def _week_param(raw: str | None) -> date:
     day = _date_param(raw)
-    return _week_start(day) if day else params.week_start()
+    return params.monday_of(day) if day else params.week_start()
