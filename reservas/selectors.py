@@ -331,15 +331,16 @@ def overlapping(queryset: QuerySet[Reserva], desde: datetime, hasta: datetime | 
 
 
 def _page(queryset: QuerySet[Reserva], limit: int, fields: tuple[str, ...]) -> ReservaPage:
+    rows: list[Any]
     # One row more than asked says whether there is a next page, without a count.
     if fields:
         # A page that shows a few columns reads only those: no booking, room and booker
         # instances per row (the booker's whole account row with them).
-        rows: list[Any] = list(queryset.values("id", "inicio", *fields)[: limit + 1])
-        items = rows[:limit]
-        last = items[-1] if len(rows) > limit else None
-        return ReservaPage(items, Cursor(last["inicio"], last["id"]) if last else None)
-    rows = list(queryset.select_related("sala", "usuario")[: limit + 1])
+        rows = list(queryset.values("id", "inicio", *fields)[: limit + 1])
+    else:
+        rows = list(queryset.select_related("sala", "usuario")[: limit + 1])
     items = rows[:limit]
-    last = items[-1] if len(rows) > limit else None
-    return ReservaPage(items, Cursor(last.inicio, last.pk) if last else None)
+    if len(rows) <= limit:
+        return ReservaPage(items, None)
+    last = items[-1]
+    return ReservaPage(items, Cursor(last["inicio"], last["id"]) if fields else Cursor(last.inicio, last.pk))
