@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
+
+T = TypeVar("T")
 
 
 class BenchError(Exception):
@@ -29,3 +33,8 @@ def require_loopback(url: str) -> None:
         loopback = False
     if not loopback:
         raise SystemExit(f"refusing to load {url}: benchmarks only target loopback addresses")
+
+
+def median_item(items: Sequence[T], key: Callable[[T], float]) -> T:
+    """The item whose key is the median (the lower middle one of an even count): a real run, not a mean."""
+    return sorted(items, key=key)[(len(items) - 1) // 2]

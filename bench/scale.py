@@ -27,7 +27,7 @@ from typing import Any
 
 from bench.api import Api, expect
 from bench.booking import run_booking
-from bench.common import BenchError, say
+from bench.common import BenchError, median_item, say
 from bench.config import ROOT, VENV
 from bench.wrk import ensure_wrk, run_wrk
 
@@ -154,7 +154,7 @@ def _booking(args: argparse.Namespace, api: Api) -> dict[str, Any]:
     the size of the target being checked."""
     runs = [run_booking(args, api) for _ in range(BOOKING_RUNS)]
     rates = [run["confirmed_per_s"] for run in runs]
-    median = sorted(runs, key=lambda run: run["confirmed_per_s"])[(len(runs) - 1) // 2]
+    median = median_item(runs, key=lambda run: run["confirmed_per_s"])
     say(
         f"  confirmed bookings/s, {BOOKING_RUNS} runs: {', '.join(f'{rate:.1f}' for rate in rates)}; median kept"
     )

@@ -25,7 +25,7 @@ import requests
 
 from bench.api import Api
 from bench.ceiling import StaticNginx
-from bench.common import say
+from bench.common import median_item, say
 from bench.config import LIST_ROOMS, REPORTS
 from bench.floor import Floor
 from bench.report import print_wrk
@@ -146,9 +146,7 @@ def measure_ceiling(wrk: str, args: argparse.Namespace, list_body: bytes) -> Wrk
 
 def _median_run(results: list[WrkResult], name: str) -> WrkResult:
     """The round whose req/s is the median (the lower middle one of an even count), named `name`."""
-    ordered = sorted(results, key=lambda result: result.rps)
-    chosen = ordered[(len(ordered) - 1) // 2]
-    return WrkResult(**{**vars(chosen), "name": name})
+    return WrkResult(**{**vars(median_item(results, key=lambda result: result.rps)), "name": name})
 
 
 def start_minimal_view(tier: Floor, answer: requests.Response, cookie: str) -> None:
