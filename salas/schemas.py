@@ -12,10 +12,9 @@ from ninja import Field, Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, StrictInt, StrictStr
 from pydantic.json_schema import JsonDict
 
-from salas.models import CAPACIDAD_MAX, CAPACIDAD_MIN, capacidad_from_text
+from salas.models import CAPACIDAD_MAX, CAPACIDAD_MIN, CODIGO_PATTERN, capacidad_from_text
 from salas.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-CODIGO_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
 # Past this no page or filter can match; numbers must still fit the database's integers.
 MAX_PAGE = 1_000_000
 _CAPACIDAD: JsonDict = {"minimum": CAPACIDAD_MIN, "maximum": CAPACIDAD_MAX}
