@@ -9,11 +9,12 @@ from __future__ import annotations
 import orjson
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Router
 
 from accounts.http import AuthenticatedHttpRequest
 from core.api import CONDITIONAL_GET, ERRORS, NOT_MODIFIED, signed_in
 from core.http import ApiError, conditional_response, content_etag, json_response
+from core.params import PureQuery
 from replication import StateCache
 from salas import selectors, services
 from salas.schemas import SalaIn, SalaListQuery, SalaOut, SalaPageOut, SalaPatchIn
@@ -38,7 +39,7 @@ def sala_create(request: AuthenticatedHttpRequest, payload: SalaIn) -> HttpRespo
     openapi_extra=CONDITIONAL_GET,
     summary="List rooms",
 )
-def sala_list(request: HttpRequest, filters: Query[SalaListQuery]) -> HttpResponse:
+def sala_list(request: HttpRequest, filters: PureQuery[SalaListQuery]) -> HttpResponse:
     etag, body = sala_list_page(filters)
     return conditional_response(request, etag, body)
 

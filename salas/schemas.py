@@ -67,6 +67,9 @@ class SalaPatchIn(BaseModel):
 class PageQuery(BaseModel):
     """A page of rooms, those of at least `min_capacidad` places (bookings' free rooms use it too)."""
 
+    # Frozen: the room list's validated query is shared between requests (core.params.PureQuery).
+    model_config = ConfigDict(frozen=True)
+
     min_capacidad: int | None = Field(None, ge=0, le=MAX_PAGE)
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
