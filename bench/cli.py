@@ -29,8 +29,9 @@ Steps, in this order, each printing numbers to watch (`--skip STEP` leaves one o
           each process group spent per request (where the time goes). wrk is installed
           with apt-get when missing; bench/wrk.lua reports percentiles, counts non-2xx
           answers and makes the POST bodies. The floor, the minimal views and the three
-          readers run in --rounds rounds, one of each per round: each ratio is taken within
-          its round, and the median of the rounds is printed beside them.
+          readers run in --rounds rounds, one of each per round (every other round in
+          reverse order): each ratio is taken within its round, and the median of the
+          rounds is printed beside them.
 
 Everything shares two cores: run it on an otherwise idle machine. A warning says so
 when a cluster process restarted during the run (a fault test running meanwhile).
@@ -219,7 +220,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2, one per core)")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="wrk: rounds of floor, minimal views and readers (default 5)"
+        "--rounds", type=int, default=6, help="wrk: rounds of floor, minimal views and readers (default 6)"
     )
     parser.add_argument(
         "--sql-requests", type=int, default=100, help="sequential requests per endpoint for SQL counts"
