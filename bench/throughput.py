@@ -94,6 +94,8 @@ def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[
         warm = api.reader()
         for _ in range(100):
             warm.get(list_path)
+        if args.rounds % 2:
+            say(f"  (an odd count of rounds, {args.rounds}: the rows' positions are not balanced)")
         for number in range(1, args.rounds + 1):
             # Every other round runs the rows in reverse order: a drift within a round (the
             # cluster's rows come after 30 s of it idle, then run 30 s back to back) then hits

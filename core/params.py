@@ -18,10 +18,11 @@ own: the parameters are described as Query's are.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin
 
 from django.http import HttpRequest
 from ninja.params.models import Param, QueryModel
+from pydantic import ConfigDict
 
 from core.memo import BoundedMemo
 
@@ -33,6 +34,9 @@ _validated: BoundedMemo[Any] = BoundedMemo(512 * 1024, max_key_bytes=1024, value
 
 
 class _PureQueryModel(QueryModel):
+    # ninja's per-route model around the schema's instance: shared too, so frozen as well.
+    model_config = ConfigDict(frozen=True)
+
     @classmethod
     def resolve(cls, request: HttpRequest, api: NinjaAPI, path_params: dict[str, Any]) -> Any:
         key = (cls, request.META.get("QUERY_STRING", ""))  # PEP 3333: absent is empty
@@ -52,13 +56,26 @@ class _PureQueryParam(Param):  # type: ignore[misc]  # ninja's Param subclasses 
         return "query"
 
 
+# Field types whose values could still be changed in place on a frozen instance.
+_MUTABLE = (list, dict, set)
+
+
 class _PureQueryShortcut:
     def __getitem__(self, schema: type[Any]) -> Any:
         if not schema.model_config.get("frozen"):
             raise TypeError(
                 f"PureQuery[{schema.__name__}]: the schema must be frozen (one instance is shared)"
             )
+        for name, field in schema.model_fields.items():
+            if _is_mutable(field.annotation):
+                raise TypeError(f"PureQuery[{schema.__name__}]: {name} is a mutable container (use a tuple)")
         return Annotated[schema, _PureQueryParam(...)]
+
+
+def _is_mutable(annotation: Any) -> bool:
+    """Whether `annotation` (or any type in it, as in `list[int] | None`) is a list, dict or set."""
+    origin = get_origin(annotation) or annotation
+    return origin in _MUTABLE or any(_is_mutable(arg) for arg in get_args(annotation))
 
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 import pytest
 from django.test import RequestFactory
 from ninja import NinjaAPI, Router
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.params import PureQuery, _PureQueryModel, _validated
 
@@ -77,3 +77,30 @@ def test_a_schema_that_is_not_frozen_is_refused():
 
     with pytest.raises(TypeError, match="frozen"):
         PureQuery[Mutable]
+
+
+def test_a_schema_with_a_mutable_container_is_refused():
+    class Listy(BaseModel):
+        model_config = ConfigDict(frozen=True)
+
+        tags: list[str] | None = None
+
+    with pytest.raises(TypeError, match="mutable container"):
+        PureQuery[Listy]
+
+
+def test_the_remembered_values_cannot_be_changed_in_place():
+    get("page=6")
+    with pytest.raises(ValidationError):
+        seen[0].page = 7  # type: ignore[misc]
+    remembered = next(iter(_validated._entries.values()))[1]  # noqa: SLF001 - the memo's one entry
+    with pytest.raises(ValidationError):
+        remembered.filters = Frozen(page=8)
+
+
+def test_a_long_query_string_is_answered_but_not_remembered():
+    long_q = "x" * 1100
+    assert get(f"q={long_q}").status_code == 200
+    assert get(f"q={long_q}").status_code == 200
+    assert len(_validated) == 0
+    assert seen[0] is not seen[1] and seen[0] == seen[1]

@@ -110,6 +110,23 @@ def test_list_bad_parameters_are_400(user_api, query):
     assert response.json()["fields"]
 
 
+def test_list_a_repeated_query_string_answers_alike_through_the_contract(user_api, user):
+    # The room list validates each query string once per process (core.params.PureQuery).
+    SalaFactory.create_batch(3, owner=user)
+    first = user_api.send("GET", "/sala/all?page=&page_size=2").json()
+    again = user_api.send("GET", "/sala/all?page=&page_size=2").json()
+    assert first == again
+    assert first["page"] == 1 and len(first["salas"]) == 2  # "page=" is a parameter not sent
+
+
+def test_list_a_refused_query_is_refused_in_each_request_s_language(user_api):
+    spanish = user_api.send("GET", "/sala/all?page=0", HTTP_ACCEPT_LANGUAGE="es")
+    english = user_api.send("GET", "/sala/all?page=0", HTTP_ACCEPT_LANGUAGE="en")
+    assert spanish.status_code == english.status_code == 400
+    assert spanish.json()["fields"]["page"] != english.json()["fields"]["page"]
+    assert english.json()["fields"]["page"] == ["Must be at least 1."]
+
+
 def test_list_page_past_the_end_is_empty_not_an_error(user_api, user):
     SalaFactory(owner=user)
     body = user_api.send("GET", "/sala/all?page=9").json()
