@@ -83,8 +83,3 @@ if TYPE_CHECKING:
     PureQuery = Annotated[T, _PureQueryParam(...)]
 else:
     PureQuery = _PureQueryShortcut()
-
-
-def forget_validated_queries() -> None:
-    """Tests: validate every query string afresh."""
-    _validated.clear()
