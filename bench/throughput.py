@@ -96,11 +96,12 @@ def run_wrk_suite(args: argparse.Namespace, api: Api, list_body: bytes) -> list[
             warm.get(list_path)
         if args.rounds % 2:
             say(f"  (an odd count of rounds, {args.rounds}: the rows' positions are not balanced)")
+        rows = list(cases.items())
         for number in range(1, args.rounds + 1):
             # Every other round runs the rows in reverse order: a drift within a round (the
             # cluster's rows come after 30 s of it idle, then run 30 s back to back) then hits
             # every row alike, instead of the last rows most.
-            order = list(cases.items()) if number % 2 else list(cases.items())[::-1]
+            order = rows if number % 2 else rows[::-1]
             say(f"  round {number} of {args.rounds} ({' -> '.join(name.strip() for name, _ in order)})")
             for name, measure in order:
                 rounds[name].append(measure(f"{name.strip()} (round {number})"))
